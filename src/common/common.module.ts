@@ -1,0 +1,16 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Clock } from './clock';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { AppValidationPipe } from './validation/validation.pipe';
+
+@Global()
+@Module({})
+export class CommonModule {
+  static forRoot(clock: Clock): DynamicModule {
+    return {
+      module: CommonModule,
+      providers: [{ provide: Clock, useValue: clock }, AllExceptionsFilter, AppValidationPipe],
+      exports: [Clock, AllExceptionsFilter, AppValidationPipe],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { DomainError, type FieldViolation } from '../errors/domain-error';
+import { malformedReason } from '../grpc/malformed-request';
+
+/** Flattens class-validator's tree into field paths such as `clientInfo.deviceId`. */
+export function toViolations(errors: ValidationError[], prefix = ''): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    for (const description of Object.values(e.constraints ?? {})) out.push({ field, description });
+    if (e.children?.length) out.push(...toViolations(e.children, field));
+  }
+  return out;
+}
+
+/**
+ * The one validation pipe of both transports: DTO rules turn into
+ * INVALID_ARGUMENT / 400 with a field violation per broken rule. Unknown JSON
+ * properties are dropped (proto3 ignores unknown fields too); types are never
+ * coerced, so `"identifier": 5` is an error rather than "5".
+ */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
+      whitelist: true,
+      forbidUnknownValues: false,
+      // One violation per field: the first broken rule, not every rule that follows from it.
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors: ValidationError[]) => DomainError.validation(toViolations(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const malformed = malformedReason(value);
+    if (malformed !== undefined) {
+      throw DomainError.validation([{ field: '(request)', description: `the message could not be decoded: ${malformed}` }]);
+    }
+    if (metadata.type === 'body' && (value === undefined || value === null) && metadata.metatype && this.toValidate(metadata)) {
+      value = {};
+    }
+    if (metadata.type === 'body' && value !== null && (typeof value !== 'object' || Array.isArray(value)) && metadata.metatype && this.toValidate(metadata)) {
+      throw DomainError.validation([{ field: '(body)', description: 'the request body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}

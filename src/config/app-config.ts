@@ -1,0 +1,160 @@
+import { EnvReader, type Env } from './env-reader';
+import type { Secret } from './secret';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The whole typed configuration; nothing outside config/ reads process.env. */
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly serviceName: string;
+  readonly http: { readonly host: string; readonly port: number; readonly corsAllowOrigins: readonly string[] };
+  readonly grpc: { readonly host: string; readonly port: number; readonly reflection: boolean };
+  readonly db: {
+    /** Unset: the embedded PostgreSQL is started. */
+    readonly url?: string;
+    readonly password?: Secret;
+    readonly poolMin: number;
+    readonly poolMax: number;
+    readonly migrateOnStart: boolean;
+    readonly embedded: { readonly port: number; readonly dataDir: string };
+  };
+  readonly jwt: {
+    readonly secretKey?: Secret;
+    readonly privateKey?: Secret;
+    readonly previousPublicKeys?: Secret;
+    readonly issuer: string;
+    readonly accessTokenTtlMinutes: number;
+  };
+  readonly sessions: { readonly refreshTokenTtlDays: number; readonly refreshReuseGraceSeconds: number; readonly cleanupIntervalSeconds: number };
+  readonly signIn: {
+    readonly maxFailedAttempts: number;
+    readonly lockoutMinutes: number;
+    readonly signupRequireVerification: boolean;
+    readonly hashConcurrency: number;
+    readonly hashQueueMax: number;
+  };
+  readonly recovery: { readonly passwordResetTtlMinutes: number; readonly emailVerificationTtlHours: number };
+  readonly mail: { readonly smtpUrl?: string; readonly smtpPassword?: Secret; readonly sender: string; readonly appUrl: string };
+  readonly rateLimit: { readonly enabled: boolean; readonly ttlSeconds: number; readonly limit: number };
+  readonly network: { readonly trustedProxies: readonly string[]; readonly geoipDbPath?: string };
+  readonly observability: {
+    readonly logLevel: LogLevel;
+    readonly jsonLogs: boolean;
+    readonly metricsEnabled: boolean;
+    readonly sentryDsn?: Secret;
+    readonly otlpEndpoint?: string;
+  };
+  readonly s3: { readonly url?: string; readonly accessKeyId?: string; readonly secretAccessKey?: Secret; readonly publicUrl?: string };
+  readonly mfa: { readonly encryptionKeys?: Secret; readonly issuer: string };
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Validates the environment once; throws ConfigError naming every bad variable, never a value. */
+export function loadConfig(env: Env): AppConfig {
+  const r = new EnvReader(env);
+  const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+
+  const jwtSecret = r.secret('JWT_SECRET_KEY');
+  const jwtPrivate = r.secret('JWT_PRIVATE_KEY');
+  if (jwtSecret && jwtSecret.reveal().length < 32) r.problems.push('JWT_SECRET_KEY must be at least 32 characters');
+  if (production && !jwtSecret && !jwtPrivate) r.problems.push('JWT_SECRET_KEY or JWT_PRIVATE_KEY is required in production');
+
+  const config: AppConfig = {
+    nodeEnv,
+    serviceName: r.str('SERVICE_NAME', 'auth-service'),
+    http: {
+      host: r.str('HOST', '0.0.0.0'),
+      port: r.int('PORT', 8080, 0, 65535),
+      corsAllowOrigins: r.list('CORS_ALLOW_ORIGINS'),
+    },
+    grpc: {
+      host: r.str('GRPC_HOST', '0.0.0.0'),
+      port: r.int('GRPC_PORT', 50051, 0, 65535),
+      reflection: r.bool('GRPC_REFLECTION', !production),
+    },
+    db: {
+      url: r.url('DB_URL', ['postgres', 'postgresql']),
+      password: r.secret('DB_PASSWORD'),
+      poolMin: r.int('DB_POOL_MIN', 0, 0, 100),
+      poolMax: r.int('DB_POOL_MAX', 10, 1, 200),
+      migrateOnStart: r.bool('DB_MIGRATE_ON_START', false),
+      embedded: {
+        port: r.int('EMBEDDED_DB_PORT', 15432, 1024, 32767),
+        dataDir: r.str('EMBEDDED_DB_DIR', '.data/postgres'),
+      },
+    },
+    jwt: {
+      secretKey: jwtSecret,
+      privateKey: jwtPrivate,
+      previousPublicKeys: r.secret('JWT_PREVIOUS_PUBLIC_KEYS'),
+      issuer: r.str('JWT_ISSUER', 'auth-service'),
+      accessTokenTtlMinutes: r.int('ACCESS_TOKEN_TTL_MINUTES', 60, 1, 24 * 60),
+    },
+    sessions: {
+      refreshTokenTtlDays: r.int('REFRESH_TOKEN_TTL_DAYS', 90, 1, 3650),
+      refreshReuseGraceSeconds: r.int('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+      cleanupIntervalSeconds: r.int('SESSION_CLEANUP_INTERVAL_SECONDS', 3600, 0, 86400),
+    },
+    signIn: {
+      maxFailedAttempts: r.int('MAX_FAILED_LOGIN_ATTEMPTS', 5, 1, 1000),
+      lockoutMinutes: r.int('LOCKOUT_DURATION_MINUTES', 15, 1, 7 * 24 * 60),
+      signupRequireVerification: r.bool('SIGNUP_REQUIRE_VERIFICATION', false),
+      hashConcurrency: r.int('HASH_CONCURRENCY', 0, 0, 64),
+      hashQueueMax: r.int('HASH_QUEUE_MAX', 256, 1, 100_000),
+    },
+    recovery: {
+      passwordResetTtlMinutes: r.int('PASSWORD_RESET_TTL_MINUTES', 60, 1, 7 * 24 * 60),
+      emailVerificationTtlHours: r.int('EMAIL_VERIFICATION_TTL_HOURS', 24, 1, 30 * 24),
+    },
+    mail: {
+      smtpUrl: r.url('SMTP_URL', ['smtp', 'smtps']),
+      smtpPassword: r.secret('SMTP_PASSWORD'),
+      sender: r.str('EMAIL_SENDER', 'auth-service <no-reply@localhost>'),
+      appUrl: r.url('APP_URL', ['http', 'https'], 'http://localhost:3000') ?? 'http://localhost:3000',
+    },
+    rateLimit: {
+      enabled: r.bool('RATE_LIMIT_ENABLED', nodeEnv !== 'test'),
+      ttlSeconds: r.int('RATE_LIMIT_TTL_SECONDS', 60, 1, 3600),
+      limit: r.int('RATE_LIMIT_MAX', 30, 1, 1_000_000),
+    },
+    network: {
+      trustedProxies: r.list('TRUSTED_PROXIES'),
+      geoipDbPath: r.str('GEOIP_DB_PATH'),
+    },
+    observability: {
+      logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+      jsonLogs: r.bool('JSON_LOGS', production),
+      metricsEnabled: r.bool('METRICS_ENABLED', true),
+      sentryDsn: r.secret('SENTRY_DSN'),
+      otlpEndpoint: r.url('OTLP_ENDPOINT', ['http', 'https']),
+    },
+    s3: {
+      url: r.url('S3_URL', ['http', 'https']),
+      accessKeyId: r.str('S3_ACCESS_KEY_ID'),
+      secretAccessKey: r.secret('S3_SECRET_ACCESS_KEY'),
+      publicUrl: r.url('S3_PUBLIC_URL', ['http', 'https']),
+    },
+    mfa: { encryptionKeys: r.secret('MFA_ENCRYPTION_KEY'), issuer: r.str('TOTP_ISSUER', 'auth-service') },
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+  };
+  if (config.db.poolMin > config.db.poolMax) r.problems.push('DB_POOL_MIN must not exceed DB_POOL_MAX');
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
