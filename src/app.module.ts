@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { Clock, SystemClock } from './common/clock';
+import { CommonModule } from './common/common.module';
+import { ObservabilityModule } from './common/observability/observability.module';
+import { loggerParams } from './common/observability/logger.options';
+import { DatabaseModule, type DatabaseOptions } from './database/database.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthModule } from './modules/health/health.module';
+import { RoadmapModule } from './modules/roadmap/roadmap.module';
+import { SessionsModule } from './modules/sessions/sessions.module';
+import { NetworkModule } from './common/network/network.module';
+
+export interface AppModuleOptions {
+  readonly config: AppConfig;
+  readonly database: DatabaseOptions;
+  /** Tests pass a ManualClock. */
+  readonly clock?: Clock;
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/** Imports feature modules only; cross-cutting pieces come from common/. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        LoggerModule.forRoot(loggerParams(options.config, options.logStream)),
+        CommonModule.forRoot(options.clock ?? new SystemClock()),
+        ObservabilityModule,
+        NetworkModule,
+        DatabaseModule.forRoot(options.database),
+        HealthModule,
+        SessionsModule,
+        AuthModule,
+        RoadmapModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import type { Clock } from './common/clock';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
+import { MetricsInterceptor } from './common/observability/metrics.interceptor';
+import { AppValidationPipe } from './common/validation/validation.pipe';
+import { grpcOptions } from './common/grpc/grpc-options';
+import { setupOpenApi } from './openapi';
+import { requestIdFrom } from './common/observability/request-context';
+import { AppModule } from './app.module';
+import { ReadinessService } from './modules/health/readiness.service';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+
+export interface RunningApp {
+  readonly app: NestFastifyApplication;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** Readiness 503 first, then servers drain (bounded), then the pool and the embedded database close. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly clock?: Clock;
+  /** Where JSON log lines go (tests capture them); stdout by default. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/** Starts the whole service: database (embedded by default), REST and gRPC on one set of providers. */
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
+  const bootLogger = new NestLogger('Bootstrap');
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.db.url) embedded = await startEmbeddedPostgres(config, bootLogger);
+  try {
+    const dbUrl = config.db.url ?? embedded!.url;
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, database: { url: dbUrl, migrate: embedded !== undefined || config.db.migrateOnStart }, clock: options.clock, logStream: options.logStream }),
+      new FastifyAdapter({
+        bodyLimit: 1024 * 1024,
+        trustProxy: false,
+        return503OnClosing: true,
+        forceCloseConnections: 'idle',
+        requestIdHeader: false,
+        genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
+      }),
+      { bufferLogs: true, abortOnError: false },
+    );
+    app.useLogger(app.get(Logger));
+    app.getHttpAdapter().getInstance().addHook('onRequest', (req, reply, done) => {
+      reply.header('x-request-id', req.id);
+      done();
+    });
+    app.flushLogs();
+    if (config.http.corsAllowOrigins.length) app.enableCors({ origin: [...config.http.corsAllowOrigins], credentials: false });
+
+    // Registered on the app and inherited by the gRPC server: one pipeline for both transports.
+    app.useGlobalFilters(app.get(AllExceptionsFilter));
+    app.useGlobalPipes(app.get(AppValidationPipe));
+    app.useGlobalGuards(app.get(JwtAuthGuard));
+    app.useGlobalInterceptors(app.get(MetricsInterceptor));
+
+    const readiness = app.get(ReadinessService);
+    const grpcUrl = `${config.grpc.host}:${config.grpc.port}`;
+    const grpc = grpcOptions({ url: grpcUrl, reflection: config.grpc.reflection, health: readiness.grpcHealth });
+    app.connectMicroservice({ ...grpc, options: { ...grpc.options, gracefulShutdown: true } }, { inheritAppConfig: true });
+    setupOpenApi(app);
+    await app.startAllMicroservices();
+    await app.listen({ port: config.http.port, host: config.http.host });
+
+    const httpPort = (app.getHttpServer().address() as { port: number }).port;
+    bootLogger.log(`REST on :${httpPort}, gRPC on ${grpcUrl}`);
+
+    let closing: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown'): Promise<void> =>
+      (closing ??= (async () => {
+        bootLogger.log(`Shutting down (${reason})`);
+        readiness.beginShutdown();
+        const closed = app.close().then(() => true);
+        const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownGraceMs).unref());
+        if (!(await Promise.race([closed, timedOut]))) bootLogger.warn(`In-flight work did not finish within ${config.shutdownGraceMs} ms`);
+        await embedded?.stop();
+      })());
+    return { app, httpPort, grpcPort: config.grpc.port, shutdown };
+  } catch (e) {
+    await embedded?.stop().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/app-config';
+import { startApp } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (config.observability.sentryDsn) {
+    // Loaded only when configured: it is not needed otherwise and costs memory at idle.
+    const Sentry = await import('@sentry/nestjs');
+    Sentry.init({ dsn: config.observability.sentryDsn.reveal(), environment: config.nodeEnv });
+  }
+  const running = await startApp(config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running.shutdown(signal).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`Startup failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
