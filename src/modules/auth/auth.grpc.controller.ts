@@ -1,0 +1,67 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { Public } from '../../common/auth/public.decorator';
+import { GrpcCall } from '../../common/grpc/grpc-call.decorator';
+import { GRPC_WIRE } from '../../common/grpc/wire';
+import { RequestOrigin } from '../../common/network/request-origin';
+import { SessionsService } from '../sessions/sessions.service';
+import { AuthService } from './auth.service';
+import { presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
+import { TokenIssuer } from './token-issuer.service';
+import {
+  AuthenticateRequestDto, ChangePasswordRequestDto, EmptyRequestDto, RefreshTokensRequestDto, SignUpRequestDto,
+} from './dto/auth-requests.dto';
+import { deviceOf } from './dto/device';
+
+type Call = ServerUnaryCall<unknown, unknown>;
+
+/** auth.v1/v2 AuthService over gRPC: translation only. */
+@Controller()
+export class AuthGrpcController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly issuer: TokenIssuer,
+    private readonly sessions: SessionsService,
+    private readonly origin: RequestOrigin,
+  ) {}
+
+  @Public()
+  @GrpcMethod('AuthService', 'SignUp')
+  async signUp(@Payload() req: SignUpRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
+    const outcome = await this.auth.signUp(req, deviceOf(req.installationId, req.clientInfo), this.origin.ofGrpc(call, md));
+    return presentAuthResponse(outcome, GRPC_WIRE);
+  }
+
+  @Public()
+  @GrpcMethod('AuthService', 'Authenticate')
+  async authenticate(@Payload() req: AuthenticateRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
+    const outcome = await this.auth.authenticate(req, deviceOf(req.installationId, req.clientInfo), this.origin.ofGrpc(call, md));
+    return presentAuthResponse(outcome, GRPC_WIRE);
+  }
+
+  @Public()
+  @GrpcMethod('AuthService', 'RefreshTokens')
+  async refreshTokens(@Payload() req: RefreshTokensRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
+    return presentTokenPair(await this.issuer.refresh(req.refreshToken, this.origin.ofGrpc(call, md)), GRPC_WIRE);
+  }
+
+  @GrpcMethod('AuthService', 'ValidateCredentials')
+  async validateCredentials(@Payload() _: EmptyRequestDto, @CurrentPrincipal() p: Principal) {
+    return { valid: true, user: presentUserSnapshot(await this.auth.getActiveUser(p.userId), GRPC_WIRE) };
+  }
+
+  @GrpcMethod('AuthService', 'SignOut')
+  async signOut(@Payload() _: EmptyRequestDto, @CurrentPrincipal() p: Principal) {
+    await this.sessions.end(p.userId, p.sessionId);
+    return {};
+  }
+
+  @GrpcMethod('AuthService', 'ChangePassword')
+  async changePassword(@Payload() req: ChangePasswordRequestDto, @CurrentPrincipal() p: Principal) {
+    await this.auth.changePassword(p, req.currentPassword, req.newPassword);
+    return {};
+  }
+}

@@ -1,0 +1,26 @@
+import type { UserRecord } from '../users/user.model';
+
+export interface IssuedTokens {
+  readonly accessToken: string;
+  /** The access token's expiry (TokenPair.expires_at). */
+  readonly expiresAt: Date;
+  readonly refreshToken: string;
+}
+
+export interface LockoutDetails {
+  readonly failedAttempts: number;
+  readonly maxAttempts: number;
+  readonly lockedUntil: Date;
+  readonly retryAfterSeconds: number;
+}
+
+/** What a sign-in-like call (Authenticate, SignUp...) ends in, before any transport shapes it. */
+export type AuthOutcome =
+  | { readonly status: 'SUCCESS'; readonly tokens: IssuedTokens; readonly user: UserRecord }
+  | { readonly status: 'FAILED' }
+  | { readonly status: 'LOCKED'; readonly lockout: LockoutDetails }
+  | { readonly status: 'SUSPENDED' }
+  | { readonly status: 'PENDING' };
+
+/** One message for every failure, so the answer tells nothing about which check failed. */
+export const AUTH_FAILED_MESSAGE = 'Invalid credentials';

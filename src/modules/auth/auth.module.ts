@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { AccessTokenVerifier, LiveSessionLookup } from '../../common/auth/auth-ports';
+import { JwtAuthGuard } from '../../common/auth/jwt-auth.guard';
+import { SessionsModule } from '../sessions/sessions.module';
+import { SessionsService } from '../sessions/sessions.service';
+import { UsersModule } from '../users/users.module';
+import { AuthGrpcController } from './auth.grpc.controller';
+import { AuthHttpController } from './auth.http.controller';
+import { AuthService } from './auth.service';
+import { LoginAttemptsRepository } from './login-attempts.repository';
+import { PasswordHasher } from './password-hasher';
+import { PgLoginAttemptsRepository } from './pg-login-attempts.repository';
+import { TokenIssuer } from './token-issuer.service';
+import { JwksHttpController } from './tokens/jwks.http.controller';
+import { TokenService } from './tokens/token.service';
+
+@Module({
+  imports: [UsersModule, SessionsModule],
+  controllers: [AuthGrpcController, AuthHttpController, JwksHttpController],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    TokenService,
+    TokenIssuer,
+    { provide: LoginAttemptsRepository, useClass: PgLoginAttemptsRepository },
+    { provide: AccessTokenVerifier, useExisting: TokenIssuer },
+    { provide: LiveSessionLookup, useExisting: SessionsService },
+    JwtAuthGuard,
+  ],
+  exports: [JwtAuthGuard, AuthService, PasswordHasher, TokenIssuer],
+})
+export class AuthModule {}

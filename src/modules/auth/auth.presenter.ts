@@ -1,0 +1,53 @@
+import { roleToProto, statusToProto } from '../../common/grpc/enums';
+import type { Wire } from '../../common/grpc/wire';
+import type { UserRecord } from '../users/user.model';
+import { AUTH_FAILED_MESSAGE, type AuthOutcome, type IssuedTokens } from './auth.model';
+
+/** auth.v1.UserSnapshot */
+export function presentUserSnapshot(user: UserRecord, wire: Wire): Record<string, unknown> {
+  return {
+    userId: wire.uuid(user.id),
+    displayName: user.displayName,
+    email: user.email ?? '',
+    phone: user.phone ?? '',
+    role: roleToProto(user.role),
+    status: statusToProto(user.status),
+    emailVerified: user.emailVerified,
+    phoneVerified: user.phoneVerified,
+    mfaEnabled: user.mfaEnabled,
+    linkedProviders: [],
+    avatarUrl: user.avatarUrl ?? '',
+    hasPassword: user.passwordHash !== null,
+  };
+}
+
+/** auth.v1.TokenPair; expires_at is the access token's expiry. */
+export function presentTokenPair(tokens: IssuedTokens, wire: Wire): Record<string, unknown> {
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: wire.time(tokens.expiresAt) };
+}
+
+const MESSAGES: Record<AuthOutcome['status'], string> = {
+  SUCCESS: 'Signed in',
+  FAILED: AUTH_FAILED_MESSAGE,
+  LOCKED: 'Too many failed attempts; try again later',
+  SUSPENDED: 'The account is suspended',
+  PENDING: 'Check your inbox to verify the account before signing in',
+};
+
+/** auth.v1.AuthResponse */
+export function presentAuthResponse(outcome: AuthOutcome, wire: Wire): Record<string, unknown> {
+  const response: Record<string, unknown> = { status: `AUTH_STATUS_${outcome.status}`, message: MESSAGES[outcome.status] };
+  if (outcome.status === 'SUCCESS') {
+    response.tokens = presentTokenPair(outcome.tokens, wire);
+    response.user = presentUserSnapshot(outcome.user, wire);
+  }
+  if (outcome.status === 'LOCKED') {
+    response.lockoutInfo = {
+      retryAfter: wire.duration(outcome.lockout.retryAfterSeconds),
+      failedAttempts: outcome.lockout.failedAttempts,
+      maxAttempts: outcome.lockout.maxAttempts,
+      lockedUntil: wire.time(outcome.lockout.lockedUntil),
+    };
+  }
+  return response;
+}

@@ -1,0 +1,174 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/errors/domain-error';
+import type { Principal } from '../../common/auth/principal';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { SessionsService } from '../sessions/sessions.service';
+import type { DeviceInfo } from '../sessions/session.model';
+import type { UserRecord } from '../users/user.model';
+import { UsersRepository } from '../users/users.repository';
+import type { AuthOutcome, LockoutDetails } from './auth.model';
+import { normalizeIdentifier, type IdentifierType } from './identifier';
+import { LoginAttemptsRepository, type AttemptState } from './login-attempts.repository';
+import { PasswordHasher } from './password-hasher';
+import { assertPasswordPolicy } from './password-policy';
+import { TokenIssuer } from './token-issuer.service';
+
+export interface Credentials {
+  readonly identifier: string;
+  readonly identifierType?: IdentifierType;
+  readonly password: string;
+}
+
+export interface SignUpInput extends Credentials {
+  readonly displayName?: string;
+  readonly locale?: string;
+  readonly timezone?: string;
+}
+
+/** Sign-up, sign-in, password change: the credential use cases of auth.v1.AuthService. */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly attempts: LoginAttemptsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly issuer: TokenIssuer,
+    private readonly sessions: SessionsService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Creates the user and profile together and signs in. With
+   * SIGNUP_REQUIRE_VERIFICATION the answer is PENDING whether or not the
+   * identifier was taken, so sign-up cannot be used to probe for accounts.
+   */
+  async signUp(input: SignUpInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    const id = normalizeIdentifier(input.identifier, input.identifierType ?? 'IDENTIFIER_TYPE_UNSPECIFIED');
+    assertPasswordPolicy(input.password, id.value);
+    const pending = this.config.signIn.signupRequireVerification;
+    const passwordHash = await this.hasher.hash(input.password);
+    let user: UserRecord;
+    try {
+      user = await this.users.create({
+        [id.kind]: id.value,
+        passwordHash,
+        status: pending ? 'pending' : 'active',
+        displayName: input.displayName?.trim() ?? '',
+        locale: input.locale,
+        timezone: input.timezone,
+      });
+    } catch (e) {
+      if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') return { status: 'PENDING' };
+      throw e;
+    }
+    if (pending) return { status: 'PENDING' };
+    return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
+  }
+
+  /**
+   * Every failure (unknown identifier, wrong password, no password, inactive
+   * account) answers FAILED with the same message and about the same time: the
+   * unknown path still runs a dummy verify. Failures count per identifier, known
+   * or not, so LOCKED reveals nothing either.
+   */
+  async authenticate(credentials: Credentials, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    const id = normalizeIdentifier(credentials.identifier, credentials.identifierType ?? 'IDENTIFIER_TYPE_UNSPECIFIED');
+    const key = `${id.kind}:${id.value}`;
+    const locked = this.lockoutOf(await this.attempts.find(key));
+    if (locked) return { status: 'LOCKED', lockout: locked };
+
+    const user = await this.users.findByIdentifier(id.kind, id.value);
+    const valid = await this.checkPassword(user, credentials.password);
+    if (!valid || !user) {
+      const state = await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
+      const nowLocked = this.lockoutOf(state);
+      return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
+    }
+    await this.attempts.clear([key]);
+    if (user.status === 'suspended') return { status: 'SUSPENDED' };
+    if (user.status !== 'active') return { status: 'FAILED' };
+    await this.upgradeHashIfNeeded(user, credentials.password);
+    await this.users.recordLogin(user.id, this.clock.now());
+    return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
+  }
+
+  /** Verifies the current password (failures count towards lockout), sets the new one, ends every other session. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.getActiveUser(principal.userId);
+    const keys = identifierKeysOf(user);
+    for (const key of keys) {
+      const locked = this.lockoutOf(await this.attempts.find(key));
+      if (locked) {
+        throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
+      }
+    }
+    if (!(await this.checkPassword(user, currentPassword))) {
+      for (const key of keys) {
+        await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
+      }
+      throw new DomainError('AUTH_WRONG_PASSWORD', 'The current password is incorrect', {
+        violations: [{ field: 'currentPassword', description: 'is incorrect' }],
+      });
+    }
+    assertPasswordPolicy(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
+    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
+    await this.attempts.clear(keys);
+    const revoked = await this.sessions.revokeAllExcept(user.id, principal.sessionId);
+    this.logger.log(`Password changed; ${revoked} other session(s) revoked`);
+  }
+
+  async getActiveUser(userId: string): Promise<UserRecord> {
+    const user = await this.users.findById(userId);
+    if (!user || user.status === 'deleted') throw new DomainError('UNAUTHENTICATED', 'Invalid or expired access token');
+    if (user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
+    return user;
+  }
+
+  /** A user without a password (or unknown) still costs one argon2 verify. */
+  private async checkPassword(user: UserRecord | null, password: string): Promise<boolean> {
+    if (!user?.passwordHash) {
+      await this.hasher.dummyVerify(password);
+      return false;
+    }
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  /** bcrypt hashes from the migrated Roblox service, or older argon2 parameters, are replaced after a successful sign-in. */
+  private async upgradeHashIfNeeded(user: UserRecord, password: string): Promise<void> {
+    if (!user.passwordHash || !this.hasher.needsRehash(user.passwordHash)) return;
+    try {
+      await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(password));
+    } catch (e) {
+      // Not worth failing a correct sign-in over: the next one tries again.
+      this.logger.warn(`Password re-hash failed: ${e instanceof Error ? e.message : 'unknown error'}`);
+    }
+  }
+
+  private lockoutOf(state: AttemptState | null): LockoutDetails | null {
+    const now = this.clock.now().getTime();
+    if (!state?.lockedUntil || state.lockedUntil.getTime() <= now) return null;
+    return {
+      failedAttempts: state.failedAttempts,
+      maxAttempts: this.config.signIn.maxFailedAttempts,
+      lockedUntil: state.lockedUntil,
+      retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now) / 1000),
+    };
+  }
+
+  private lockoutMs(): number {
+    return this.config.signIn.lockoutMinutes * 60_000;
+  }
+}
+
+/** The lockout keys of a user: the same `kind:value` strings sign-in counts under. */
+export function identifierKeysOf(user: Pick<UserRecord, 'email' | 'phone'>): string[] {
+  const keys: string[] = [];
+  if (user.email) keys.push(`email:${user.email}`);
+  if (user.phone) keys.push(`phone:${user.phone}`);
+  return keys;
+}

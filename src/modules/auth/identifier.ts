@@ -1,0 +1,43 @@
+import { DomainError } from '../../common/errors/domain-error';
+
+export type IdentifierKind = 'email' | 'phone';
+export type IdentifierType = 'IDENTIFIER_TYPE_UNSPECIFIED' | 'IDENTIFIER_TYPE_EMAIL' | 'IDENTIFIER_TYPE_PHONE';
+
+export const EMAIL_MAX_LENGTH = 254;
+
+// The same rules as the email_address and phone_e164 domains of the core schema, so
+// a value accepted here never fails the database check.
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/u;
+const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
+// Stricter than the domain: PostgreSQL cannot store NUL and would fail the insert
+// with an internal error instead of a validation one.
+const CONTROL_CHARS = /\p{Cc}/u;
+const PHONE_SEPARATORS = /[\s\-().]/gu;
+
+/**
+ * The canonical form of a sign-in/sign-up identifier: emails trimmed and lower-cased,
+ * phones reduced to E.164. UNSPECIFIED means a leading '+' is a phone, anything else
+ * an email. Throws VALIDATION_FAILED on `field`; the message never repeats the input.
+ */
+export function normalizeIdentifier(raw: string, type: IdentifierType, field = 'identifier'): { kind: IdentifierKind; value: string } {
+  const trimmed = raw.trim();
+  const kind: IdentifierKind =
+    type === 'IDENTIFIER_TYPE_PHONE' || (type === 'IDENTIFIER_TYPE_UNSPECIFIED' && trimmed.startsWith('+')) ? 'phone' : 'email';
+  return kind === 'email' ? { kind, value: normalizeEmail(trimmed, field) } : { kind, value: normalizePhone(trimmed, field) };
+}
+
+function normalizeEmail(trimmed: string, field: string): string {
+  const value = trimmed.toLowerCase();
+  // Code points, as PostgreSQL's length() counts characters, not UTF-16 units.
+  const valid = [...value].length <= EMAIL_MAX_LENGTH && EMAIL_PATTERN.test(value) && !CONTROL_CHARS.test(value);
+  if (!valid) throw DomainError.validation([{ field, description: 'must be a valid email address' }]);
+  return value;
+}
+
+function normalizePhone(trimmed: string, field: string): string {
+  const value = trimmed.replace(PHONE_SEPARATORS, '');
+  if (!E164_PATTERN.test(value)) {
+    throw DomainError.validation([{ field, description: 'must be an E.164 phone number such as +14155550123' }]);
+  }
+  return value;
+}

@@ -1,0 +1,248 @@
+import { createHmac, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../../common/clock';
+import { DomainError } from '../../../common/errors/domain-error';
+import type { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { loadJwtKeys, type JwtKeys, type JwtVerifyKey, type PublicJwk } from './jwt-keys';
+
+/** The claims a caller chooses; the service adds iss, aud, jti, iat, nbf and exp. */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  role: string;
+  email?: string;
+  name?: string;
+  device_id: string;
+  installation_id: string;
+}
+
+export interface VerifiedAccessToken extends AccessClaims {
+  jti: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  iss: string;
+  aud: string | string[];
+}
+
+/**
+ * Tolerated difference between the clocks of the replicas that sign and verify:
+ * a token is accepted up to 30 s after its exp and 30 s before its nbf.
+ */
+export const CLOCK_SKEW_SECONDS = 30;
+
+/** Longer tokens are rejected before any decoding: ours are well under 1 KiB. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+
+const INVALID_TOKEN_MESSAGE = 'Invalid or expired access token';
+
+/** base64url length of a 32-byte HMAC-SHA256 and of a 64-byte Ed25519 / P-256 (r||s) signature. */
+const SIGNATURE_LENGTH: Readonly<Record<JwtVerifyKey['alg'], number>> = { HS256: 43, EdDSA: 86, ES256: 86 };
+
+const B64URL_VALUE = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach((c, i) => {
+  B64URL_VALUE[c.charCodeAt(0)] = i;
+});
+
+/**
+ * Issues and verifies access tokens (JWS compact) with node:crypto and KeyObjects
+ * built once at startup: no JWT library and no key parsing on the per-request path.
+ * The only algorithms accepted are those of the configured keys, chosen by the key
+ * the token's kid selects, never by the token's alg alone.
+ */
+@Injectable()
+export class TokenService {
+  private readonly keys: JwtKeys;
+  private readonly issuer: string;
+  private readonly ttlSeconds: number;
+  private readonly signingHeader: string;
+  /** The exact header segments this service writes, so verifying them skips JSON parsing. */
+  private readonly knownHeaders = new Map<string, JwtVerifyKey>();
+  private readonly jwksDocument: { readonly keys: readonly PublicJwk[] };
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
+  ) {
+    this.keys = loadJwtKeys(config, { logger: new Logger(TokenService.name) });
+    this.issuer = config.jwt.issuer;
+    this.ttlSeconds = config.jwt.accessTokenTtlMinutes * 60;
+    for (const [kid, entry] of this.keys.verifyKeys) this.knownHeaders.set(encodeHeader(entry.alg, kid), entry);
+    this.signingHeader = encodeHeader(this.keys.alg, this.keys.kid ?? '');
+    this.jwksDocument = Object.freeze({ keys: this.keys.jwks });
+  }
+
+  /** Signs an access token valid from now for ACCESS_TOKEN_TTL_MINUTES. */
+  signAccessToken(claims: AccessClaims): { token: string; expiresAt: Date } {
+    if (!isNonEmptyString(claims.sub) || !isNonEmptyString(claims.sid)) {
+      throw new Error('An access token needs a non-empty sub and sid');
+    }
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const exp = iat + this.ttlSeconds;
+    const payload = {
+      sub: claims.sub,
+      sid: claims.sid,
+      role: claims.role,
+      email: claims.email,
+      name: claims.name,
+      device_id: claims.device_id,
+      installation_id: claims.installation_id,
+      iss: this.issuer,
+      aud: this.issuer,
+      jti: randomUUID(),
+      iat,
+      nbf: iat,
+      exp,
+    };
+    const input = `${this.signingHeader}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
+    return { token: `${input}.${this.signature(input)}`, expiresAt: new Date(exp * 1000) };
+  }
+
+  /**
+   * Verifies signature, algorithm, kid, issuer, audience and validity window, and
+   * returns the claims. Every failure throws the same AUTH_TOKEN_INVALID error with
+   * the same message: telling a caller why would help forge or replay tokens.
+   * Synchronous and allocation-light: it runs on every authenticated call.
+   */
+  verifyAccessToken(token: string): VerifiedAccessToken {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw invalidToken();
+    const dot1 = token.indexOf('.');
+    const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+    if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw invalidToken();
+    if (!isBase64Url(token, 0, dot1) || !isBase64Url(token, dot1 + 1, dot2) || !isBase64Url(token, dot2 + 1, token.length)) {
+      throw invalidToken();
+    }
+
+    const headerSegment = token.slice(0, dot1);
+    const key = this.knownHeaders.get(headerSegment) ?? this.keyForHeader(headerSegment);
+    if (key === undefined || token.length - dot2 - 1 !== SIGNATURE_LENGTH[key.alg]) throw invalidToken();
+    // The signature is checked before the payload is even decoded.
+    if (!verifySignature(key, token, dot2)) throw invalidToken();
+
+    const claims = parseJsonObject(token.slice(dot1 + 1, dot2));
+    const verified = claims && this.checkClaims(claims);
+    if (!verified) throw invalidToken();
+    return verified;
+  }
+
+  /** The JWK Set of /.well-known/jwks.json: current and retired public keys; empty with HS256. */
+  jwks(): { keys: object[] } {
+    return this.jwksDocument as { keys: object[] };
+  }
+
+  private signature(input: string): string {
+    const { alg, signingKey } = this.keys;
+    if (alg === 'HS256') return createHmac('sha256', signingKey).update(input, 'latin1').digest('base64url');
+    const data = Buffer.from(input, 'latin1');
+    if (alg === 'EdDSA') return sign(null, data, signingKey).toString('base64url');
+    return sign('sha256', data, { key: signingKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  }
+
+  /**
+   * A header we did not write ourselves (other key order, extra members, a retired
+   * writer): the kid picks the key, and the alg must be that key's alg exactly, which
+   * rejects "none" in any case, RS256, and HS256 "signed" with a public key.
+   */
+  private keyForHeader(segment: string): JwtVerifyKey | undefined {
+    const header = parseJsonObject(segment);
+    if (!header) return undefined;
+    // We implement no extension, so any critical one must be refused (RFC 7515 4.1.11).
+    if (header.crit !== undefined) return undefined;
+    if (header.typ !== undefined && (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT')) return undefined;
+    const kid = header.kid;
+    if (kid !== undefined && !isNonEmptyString(kid)) return undefined;
+    const key = this.keys.verifyKeys.get(kid ?? '');
+    return key !== undefined && header.alg === key.alg ? key : undefined;
+  }
+
+  private checkClaims(c: Record<string, unknown>): VerifiedAccessToken | null {
+    const { sub, sid, role, email, name, device_id, installation_id, jti, iat, nbf, exp, iss, aud } = c;
+    if (!isNonEmptyString(sub) || !isNonEmptyString(sid) || !isNonEmptyString(jti)) return null;
+    if (typeof role !== 'string' || typeof device_id !== 'string' || typeof installation_id !== 'string') return null;
+    if ((email !== undefined && typeof email !== 'string') || (name !== undefined && typeof name !== 'string')) return null;
+    if (!isNumericDate(iat) || !isNumericDate(nbf) || !isNumericDate(exp)) return null;
+    if (iss !== this.issuer || !this.audienceMatches(aud)) return null;
+    const now = this.clock.now().getTime() / 1000;
+    if (exp + CLOCK_SKEW_SECONDS <= now || nbf - CLOCK_SKEW_SECONDS > now) return null;
+
+    // Only the known claims are returned: nothing else from the token reaches callers.
+    const verified: VerifiedAccessToken = { sub, sid, role, device_id, installation_id, jti, iat, nbf, exp, iss, aud };
+    if (email !== undefined) verified.email = email;
+    if (name !== undefined) verified.name = name;
+    return verified;
+  }
+
+  private audienceMatches(aud: unknown): aud is string | string[] {
+    if (typeof aud === 'string') return aud === this.issuer;
+    if (!Array.isArray(aud) || aud.length === 0) return false;
+    let found = false;
+    for (const a of aud) {
+      if (typeof a !== 'string') return false;
+      if (a === this.issuer) found = true;
+    }
+    return found;
+  }
+}
+
+function invalidToken(): DomainError {
+  return new DomainError('AUTH_TOKEN_INVALID', INVALID_TOKEN_MESSAGE);
+}
+
+function encodeHeader(alg: string, kid: string): string {
+  const header = kid === '' ? { alg, typ: 'JWT' } : { alg, typ: 'JWT', kid };
+  return Buffer.from(JSON.stringify(header), 'utf8').toString('base64url');
+}
+
+function verifySignature(key: JwtVerifyKey, token: string, dot2: number): boolean {
+  const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
+  if (key.alg === 'HS256') {
+    const expected = createHmac('sha256', key.key).update(token.slice(0, dot2), 'latin1').digest();
+    // Constant time, so the comparison does not leak how many leading bytes matched.
+    return signature.length === expected.length && timingSafeEqual(signature, expected);
+  }
+  const data = Buffer.from(token.slice(0, dot2), 'latin1');
+  try {
+    if (key.alg === 'EdDSA') return verify(null, data, key.key, signature);
+    return verify('sha256', data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Strict, canonical base64url without padding: only the URL-safe alphabet, a
+ * possible length, and zero unused bits in the last character, so each byte
+ * string has exactly one accepted encoding (Buffer.from alone skips junk).
+ */
+function isBase64Url(s: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (n <= 0 || n % 4 === 1) return false;
+  let last = 0;
+  for (let i = start; i < end; i++) {
+    const code = s.charCodeAt(i);
+    last = code < 128 ? B64URL_VALUE[code] : -1;
+    if (last < 0) return false;
+  }
+  if (n % 4 === 2) return (last & 0x0f) === 0;
+  if (n % 4 === 3) return (last & 0x03) === 0;
+  return true;
+}
+
+function parseJsonObject(segment: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function isNonEmptyString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function isNumericDate(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import type { LiveSession } from '../../common/auth/auth-ports';
+import { Db } from '../../database/db';
+import type { NewSession, Rotation, SessionOwner, SessionRecord } from './session.model';
+import { SessionsRepository } from './sessions.repository';
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  device_id: string;
+  installation_id: string;
+  device_name: string;
+  device_type: string;
+  client_version: string;
+  metadata: Record<string, string>;
+  ip_address: string;
+  ip_created_by: string;
+  ip_country: string;
+  activity_count: number;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  refresh_token_hash: Buffer;
+}
+
+const COLUMNS = `id, user_id, device_id, installation_id, device_name, device_type, client_version, metadata,
+  ip_address, ip_created_by, ip_country, activity_count, created_at, last_seen_at, expires_at, refresh_token_hash`;
+
+function toRecord(r: SessionRow): SessionRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    deviceId: r.device_id,
+    installationId: r.installation_id,
+    deviceName: r.device_name,
+    deviceType: r.device_type,
+    clientVersion: r.client_version,
+    metadata: r.metadata ?? {},
+    ipAddress: r.ip_address,
+    ipCreatedBy: r.ip_created_by,
+    ipCountry: r.ip_country,
+    activityCount: r.activity_count,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    expiresAt: r.expires_at,
+    refreshTokenHash: r.refresh_token_hash,
+  };
+}
+
+@Injectable()
+export class PgSessionsRepository extends SessionsRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  async upsertForDevice(s: NewSession): Promise<SessionRecord> {
+    const d = s.device;
+    const rows = await this.db.query<SessionRow>(
+      `INSERT INTO sessions (user_id, device_id, installation_id, device_name, device_type, client_version, metadata,
+                             refresh_token_hash, ip_address, ip_created_by, ip_country, created_at, last_seen_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $11, $12)
+       ON CONFLICT (user_id, device_id) DO UPDATE SET
+         id = uuid_v7(), installation_id = EXCLUDED.installation_id, device_name = EXCLUDED.device_name,
+         device_type = EXCLUDED.device_type, client_version = EXCLUDED.client_version, metadata = EXCLUDED.metadata,
+         refresh_token_hash = EXCLUDED.refresh_token_hash, previous_token_hash = NULL, rotated_at = NULL,
+         ip_address = EXCLUDED.ip_address, ip_created_by = EXCLUDED.ip_created_by, ip_country = EXCLUDED.ip_country,
+         activity_count = 0, created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
+         expires_at = EXCLUDED.expires_at
+       RETURNING ${COLUMNS}`,
+      [
+        s.userId, d.deviceId, d.installationId, d.deviceName ?? '', d.deviceType ?? '', d.clientVersion ?? '',
+        JSON.stringify(d.metadata ?? {}), s.refreshTokenHash, s.ip, s.ipCountry, s.now, s.expiresAt,
+      ],
+    );
+    return toRecord(rows[0]);
+  }
+
+  async rotate(r: Rotation): Promise<{ session: SessionRecord; owner: SessionOwner } | null> {
+    // Of requests racing with one token, the first UPDATE wins; the others wait on the
+    // row lock and re-evaluate WHERE against the new row: they match only through the
+    // grace branch (previous_token_hash), so after the window exactly one succeeds.
+    const rows = await this.db.query<SessionRow & { owner_status: string; owner_role: string; owner_email: string | null; owner_name: string | null }>(
+      `WITH s AS (
+         UPDATE sessions SET
+           previous_token_hash = CASE WHEN refresh_token_hash = $1 THEN $1 ELSE previous_token_hash END,
+           rotated_at         = CASE WHEN refresh_token_hash = $1 THEN $3 ELSE rotated_at END,
+           refresh_token_hash = $2,
+           expires_at         = GREATEST(expires_at, $5),
+           activity_count     = activity_count + 1,
+           last_seen_at       = $3,
+           ip_address         = $6,
+           ip_country         = $7
+         WHERE expires_at > $3
+           AND (refresh_token_hash = $1 OR (previous_token_hash = $1 AND rotated_at > $4))
+         RETURNING ${COLUMNS}
+       )
+       SELECT s.*, u.status AS owner_status, u.role AS owner_role, u.email AS owner_email, p.display_name AS owner_name
+         FROM s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = s.user_id`,
+      [r.presentedHash, r.newHash, r.now, r.graceSince, r.expiresAt, r.ip, r.ipCountry],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      session: toRecord(row),
+      owner: { status: row.owner_status, role: row.owner_role, email: row.owner_email, displayName: row.owner_name ?? '' },
+    };
+  }
+
+  async revokeByRetiredToken(presentedHash: Buffer): Promise<number> {
+    return this.db.execute('DELETE FROM sessions WHERE previous_token_hash = $1', [presentedHash]);
+  }
+
+  async findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null> {
+    const rows = await this.db.query<{ role: string; status: string; permissions: Record<string, boolean> }>(
+      `SELECT u.role, u.status, r.permissions
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.role
+        WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`,
+      [sessionId, userId, now],
+    );
+    const row = rows[0];
+    return row ? { role: row.role, status: row.status, permissions: row.permissions } : null;
+  }
+
+  async listForUser(userId: string, now: Date): Promise<SessionRecord[]> {
+    const rows = await this.db.query<SessionRow>(
+      `SELECT ${COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC`,
+      [userId, now],
+    );
+    return rows.map(toRecord);
+  }
+
+  async deleteById(userId: string, sessionId: string): Promise<number> {
+    return this.db.execute('DELETE FROM sessions WHERE user_id = $1 AND id = $2', [userId, sessionId]);
+  }
+
+  async deleteByDevice(userId: string, deviceId: string): Promise<number> {
+    return this.db.execute('DELETE FROM sessions WHERE user_id = $1 AND device_id = $2', [userId, deviceId]);
+  }
+
+  async deleteAllExcept(userId: string, keepSessionId: string | null): Promise<number> {
+    return this.db.execute('DELETE FROM sessions WHERE user_id = $1 AND ($2::uuid IS NULL OR id <> $2::uuid)', [userId, keepSessionId]);
+  }
+
+  async deleteExpired(now: Date, batch: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [now, batch],
+    );
+  }
+}

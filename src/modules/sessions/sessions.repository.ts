@@ -1,0 +1,21 @@
+import type { LiveSession } from '../../common/auth/auth-ports';
+import type { NewSession, Rotation, SessionOwner, SessionRecord } from './session.model';
+
+export abstract class SessionsRepository {
+  /** One session per (user, device): a new sign-in on a device replaces its session (new id, new token). */
+  abstract upsertForDevice(session: NewSession): Promise<SessionRecord>;
+  /**
+   * Rotates the refresh token in one conditional UPDATE: the presented token must
+   * be the current one, or the previous one rotated within the grace window.
+   */
+  abstract rotate(rotation: Rotation): Promise<{ session: SessionRecord; owner: SessionOwner } | null>;
+  /** A rotated token presented after its grace window: the session is treated as stolen and deleted. */
+  abstract revokeByRetiredToken(presentedHash: Buffer): Promise<number>;
+  abstract findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null>;
+  abstract listForUser(userId: string, now: Date): Promise<SessionRecord[]>;
+  abstract deleteById(userId: string, sessionId: string): Promise<number>;
+  abstract deleteByDevice(userId: string, deviceId: string): Promise<number>;
+  abstract deleteAllExcept(userId: string, keepSessionId: string | null): Promise<number>;
+  /** Deletes at most `batch` expired sessions; returns how many. */
+  abstract deleteExpired(now: Date, batch: number): Promise<number>;
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { LiveSession } from '../../common/auth/auth-ports';
+import { LiveSessionLookup } from '../../common/auth/auth-ports';
+import { Clock } from '../../common/clock';
+import { hashOpaqueToken, newOpaqueToken } from '../../common/crypto/opaque-token';
+import { DomainError } from '../../common/errors/domain-error';
+import { GeoIpService } from '../../common/network/geoip.service';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import type { DeviceInfo, SessionOwner, SessionRecord } from './session.model';
+import { SessionsRepository } from './sessions.repository';
+
+const DAY_MS = 86_400_000;
+const CLEANUP_BATCH = 1_000;
+
+export interface IssuedSession {
+  readonly session: SessionRecord;
+  /** Shown to the client once; only its hash is stored. */
+  readonly refreshToken: string;
+}
+
+/**
+ * Sessions and refresh tokens. Refresh tokens are 256-bit random strings stored
+ * as SHA-256; a refresh rotates the token in one conditional UPDATE. The token
+ * rotated last stays valid for REFRESH_REUSE_GRACE_SECONDS (two tabs refreshing
+ * at once); presented after that, it is taken as stolen and ends the session.
+ */
+@Injectable()
+export class SessionsService extends LiveSessionLookup implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Sessions');
+  private cleanupTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly clock: Clock,
+    private readonly geoip: GeoIpService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  /** Starts (or replaces, for the same device) a session and issues its refresh token. */
+  async start(userId: string, device: DeviceInfo, ip: string): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const { token, hash } = newOpaqueToken();
+    const session = await this.sessions.upsertForDevice({
+      userId, device, refreshTokenHash: hash, ip, ipCountry: this.geoip.countryOf(ip), now, expiresAt: this.expiryFrom(now),
+    });
+    return { session, refreshToken: token };
+  }
+
+  /** Rotates a refresh token; any failure is the same UNAUTHENTICATED answer. */
+  async refresh(refreshToken: string, ip: string): Promise<IssuedSession & { owner: SessionOwner }> {
+    const now = this.clock.now();
+    const presentedHash = hashOpaqueToken(refreshToken);
+    const { token, hash } = newOpaqueToken();
+    const rotated = await this.sessions.rotate({
+      presentedHash,
+      newHash: hash,
+      now,
+      graceSince: new Date(now.getTime() - this.config.sessions.refreshReuseGraceSeconds * 1000),
+      expiresAt: this.expiryFrom(now),
+      ip,
+      ipCountry: this.geoip.countryOf(ip),
+    });
+    if (!rotated) {
+      const revoked = await this.sessions.revokeByRetiredToken(presentedHash);
+      if (revoked > 0) this.logger.warn('A rotated refresh token was reused after its grace window: session revoked');
+      throw new DomainError('AUTH_REFRESH_TOKEN_INVALID', 'Invalid or expired refresh token');
+    }
+    if (rotated.owner.status !== 'active') {
+      await this.sessions.deleteById(rotated.session.userId, rotated.session.id);
+      throw new DomainError('AUTH_REFRESH_TOKEN_INVALID', 'Invalid or expired refresh token');
+    }
+    return { session: rotated.session, refreshToken: token, owner: rotated.owner };
+  }
+
+  /** LiveSessionLookup for the guard: the session exists, is unexpired, and its user is active. */
+  async find(sessionId: string, userId: string): Promise<LiveSession | null> {
+    const live = await this.sessions.findLive(sessionId, userId, this.clock.now());
+    if (!live) return null;
+    if (live.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
+    return { role: live.role, permissions: live.permissions };
+  }
+
+  async list(userId: string): Promise<SessionRecord[]> {
+    return this.sessions.listForUser(userId, this.clock.now());
+  }
+
+  /** Whether a refresh token belongs to the given session (marks `is_current`). */
+  isTokenOf(session: SessionRecord, refreshToken: string | undefined): boolean {
+    return !!refreshToken && hashOpaqueToken(refreshToken).equals(session.refreshTokenHash);
+  }
+
+  async end(userId: string, sessionId: string): Promise<void> {
+    await this.sessions.deleteById(userId, sessionId);
+  }
+
+  async revokeDevice(userId: string, deviceId: string): Promise<void> {
+    if ((await this.sessions.deleteByDevice(userId, deviceId)) === 0) {
+      throw new DomainError('SESSION_NOT_FOUND', 'No session for this device');
+    }
+  }
+
+  /** Ends every session of the user but `keepSessionId` (null: all of them). */
+  async revokeAllExcept(userId: string, keepSessionId: string | null): Promise<number> {
+    return this.sessions.deleteAllExcept(userId, keepSessionId);
+  }
+
+  onApplicationBootstrap(): void {
+    const every = this.config.sessions.cleanupIntervalSeconds;
+    if (every <= 0) return;
+    this.cleanupTimer = setInterval(() => void this.cleanupExpired(), every * 1000);
+    this.cleanupTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.cleanupTimer);
+  }
+
+  /** Deletes expired sessions in batches, so one run never holds long locks. */
+  async cleanupExpired(): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const n = await this.sessions.deleteExpired(this.clock.now(), CLEANUP_BATCH);
+        total += n;
+        if (n < CLEANUP_BATCH) break;
+      }
+    } catch (e) {
+      this.logger.warn(`Session cleanup failed: ${e instanceof Error ? e.message : 'unknown error'}`);
+    }
+    if (total > 0) this.logger.log(`Deleted ${total} expired sessions`);
+    return total;
+  }
+
+  private expiryFrom(now: Date): Date {
+    return new Date(now.getTime() + this.config.sessions.refreshTokenTtlDays * DAY_MS);
+  }
+}

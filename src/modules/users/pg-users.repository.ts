@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../../database/db';
+import { DomainError } from '../../common/errors/domain-error';
+import { isUniqueViolation } from '../../database/pg-errors';
+import type { NewUser, UserRecord } from './user.model';
+import { UsersRepository } from './users.repository';
+
+interface UserRow {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  email_verified: boolean;
+  phone_verified: boolean;
+  password_hash: string | null;
+  role: string;
+  status: UserRecord['status'];
+  display_name: string | null;
+  avatar_url: string | null;
+  locale: string | null;
+  timezone: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
+  p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at`;
+
+export function toUserRecord(r: UserRow): UserRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    phone: r.phone,
+    emailVerified: r.email_verified,
+    phoneVerified: r.phone_verified,
+    passwordHash: r.password_hash,
+    role: r.role,
+    status: r.status,
+    displayName: r.display_name ?? '',
+    avatarUrl: r.avatar_url,
+    locale: r.locale ?? 'en',
+    timezone: r.timezone ?? 'UTC',
+    mfaEnabled: false,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+@Injectable()
+export class PgUsersRepository extends UsersRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  async findByIdentifier(kind: 'email' | 'phone', value: string): Promise<UserRecord | null> {
+    const column = kind === 'email' ? 'email' : 'phone';
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id
+        WHERE u.${column} = $1 AND u.deleted_at IS NULL`,
+      [value],
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = $1`,
+      [id],
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
+  async create(user: NewUser): Promise<UserRecord> {
+    try {
+      // One statement for both rows: atomic without a transaction of its own.
+      const rows = await this.db.query<UserRow>(
+        `WITH u AS (
+           INSERT INTO users (email, phone, password_hash, role, status)
+           VALUES ($1, $2, $3, $4, $5)
+           RETURNING *
+         ), p AS (
+           INSERT INTO user_profiles (user_id, display_name, locale, timezone)
+           SELECT id, $6, $7, $8 FROM u
+           RETURNING *
+         )
+         SELECT ${USER_COLUMNS} FROM u JOIN p ON p.user_id = u.id`,
+        [
+          user.email ?? null, user.phone ?? null, user.passwordHash, user.role ?? 'user', user.status,
+          user.displayName, user.locale || 'en', user.timezone || 'UTC',
+        ],
+      );
+      return toUserRecord(rows[0]);
+    } catch (e) {
+      // Two sign-ups racing for one identifier: the unique index decides, the loser gets ALREADY_EXISTS.
+      if (isUniqueViolation(e)) throw new DomainError('AUTH_IDENTIFIER_TAKEN', 'An account with this identifier already exists');
+      throw e;
+    }
+  }
+
+  async updatePasswordHash(id: string, hash: string): Promise<void> {
+    await this.db.execute('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, hash]);
+  }
+
+  async upgradePasswordHash(id: string, oldHash: string, newHash: string): Promise<void> {
+    await this.db.execute('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash]);
+  }
+
+  async recordLogin(id: string, at: Date): Promise<void> {
+    await this.db.execute('UPDATE users SET last_login_at = $2 WHERE id = $1', [id, at]);
+  }
+}

@@ -1,0 +1,29 @@
+/** An account as the services see it (never a TypeORM entity). */
+export interface UserRecord {
+  readonly id: string;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly emailVerified: boolean;
+  readonly phoneVerified: boolean;
+  readonly passwordHash: string | null;
+  readonly role: string;
+  readonly status: 'pending' | 'active' | 'suspended' | 'deleted';
+  readonly displayName: string;
+  readonly avatarUrl: string | null;
+  readonly locale: string;
+  readonly timezone: string;
+  readonly mfaEnabled: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewUser {
+  readonly email?: string;
+  readonly phone?: string;
+  readonly passwordHash: string | null;
+  readonly role?: string;
+  readonly status: 'pending' | 'active';
+  readonly displayName: string;
+  readonly locale?: string;
+  readonly timezone?: string;
+}

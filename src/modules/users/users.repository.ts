@@ -1,0 +1,14 @@
+import type { NewUser, UserRecord } from './user.model';
+
+/** The port of user data; PgUsersRepository is the only implementation with SQL. */
+export abstract class UsersRepository {
+  /** A live (not soft-deleted) user by normalised email or phone. */
+  abstract findByIdentifier(kind: 'email' | 'phone', value: string): Promise<UserRecord | null>;
+  abstract findById(id: string): Promise<UserRecord | null>;
+  /** Inserts user and profile; throws AUTH_IDENTIFIER_TAKEN when the email or phone is in use. */
+  abstract create(user: NewUser): Promise<UserRecord>;
+  abstract updatePasswordHash(id: string, hash: string): Promise<void>;
+  /** Replaces the hash only if it is still the one that was verified (a concurrent change wins). */
+  abstract upgradePasswordHash(id: string, oldHash: string, newHash: string): Promise<void>;
+  abstract recordLogin(id: string, at: Date): Promise<void>;
+}
