@@ -1,0 +1,77 @@
+# syntax=docker/dockerfile:1.7
+#
+# auth-service image: REST (Fastify) on 8080 and gRPC on 50051 from one Node process.
+#
+#   docker build -t auth-service .
+#   docker run -p 8080:8080 -p 50051:50051 -e DB_URL=postgres://... -e JWT_SECRET_KEY_FILE=/run/secrets/jwt auth-service
+#
+# The Node major of every FROM below must match the `node` devDependency in
+# package.json (checked by test/ops/deploy-artifacts.test.ts).
+
+# ---------------------------------------------------------------------------
+# toolchain: Node + what node-gyp needs if a native addon (argon2) has to be
+# compiled from source because no prebuilt binary matches.
+# ---------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# No telemetry / nags during installs (@scarf/scarf phones home from its install script).
+ENV SCARF_ANALYTICS=false \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+# ---------------------------------------------------------------------------
+# build: all dependencies (dev included) and `nest build` -> dist/
+# NODE_ENV must NOT be production here, or npm ci would skip the dev deps.
+# ---------------------------------------------------------------------------
+FROM toolchain AS build
+COPY package.json package-lock.json .npmrc ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --ignore-scripts=false
+COPY tsconfig*.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+# ---------------------------------------------------------------------------
+# prod-deps: production dependencies only. The `node` devDependency (a whole
+# Node binary) and the rest of the dev tooling stay out of the final image.
+# Install scripts must run: argon2 picks its prebuilt N-API binary there.
+# ---------------------------------------------------------------------------
+FROM toolchain AS prod-deps
+COPY package.json package-lock.json .npmrc ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --ignore-scripts=false
+
+# ---------------------------------------------------------------------------
+# runtime
+# ---------------------------------------------------------------------------
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=8080 \
+    GRPC_PORT=50051
+WORKDIR /app
+
+# Owned by root and not writable by the app user; the app only needs /tmp
+# (an emptyDir in Kubernetes, where the root filesystem is read-only).
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY proto ./proto
+COPY migrations ./migrations
+
+# The base image's `node` user, given numerically so that Kubernetes'
+# runAsNonRoot can verify it without a runAsUser.
+USER 1000:1000
+
+EXPOSE 8080 50051
+
+# No curl in the slim image: use Node's fetch.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+
+# Node runs as PID 1 and handles SIGTERM itself (graceful shutdown).
+# Migrations: `node dist/database/migrate-cli.js run` with the same image.
+CMD ["node", "--enable-source-maps", "dist/main.js"]
