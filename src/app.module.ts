@@ -12,6 +12,7 @@ import { HealthModule } from './modules/health/health.module';
 import { RoadmapModule } from './modules/roadmap/roadmap.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { NetworkModule } from './common/network/network.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 
 export interface AppModuleOptions {
   readonly config: AppConfig;
@@ -33,6 +34,7 @@ export class AppModule {
         CommonModule.forRoot(options.clock ?? new SystemClock()),
         ObservabilityModule,
         NetworkModule,
+        RateLimitModule.forRoot(options.config),
         DatabaseModule.forRoot(options.database),
         HealthModule,
         SessionsModule,

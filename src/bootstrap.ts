@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config';
 import type { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { MetricsInterceptor } from './common/observability/metrics.interceptor';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { grpcOptions } from './common/grpc/grpc-options';
@@ -59,7 +60,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     // Registered on the app and inherited by the gRPC server: one pipeline for both transports.
     app.useGlobalFilters(app.get(AllExceptionsFilter));
     app.useGlobalPipes(app.get(AppValidationPipe));
-    app.useGlobalGuards(app.get(JwtAuthGuard));
+    app.useGlobalGuards(app.get(RateLimitGuard), app.get(JwtAuthGuard));
     app.useGlobalInterceptors(app.get(MetricsInterceptor));
 
     const readiness = app.get(ReadinessService);

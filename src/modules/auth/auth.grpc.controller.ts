@@ -4,6 +4,7 @@ import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { Public } from '../../common/auth/public.decorator';
+import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
 import { GrpcCall } from '../../common/grpc/grpc-call.decorator';
 import { GRPC_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
@@ -29,6 +30,7 @@ export class AuthGrpcController {
   ) {}
 
   @Public()
+  @RateLimited('sign-up')
   @GrpcMethod('AuthService', 'SignUp')
   async signUp(@Payload() req: SignUpRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
     const outcome = await this.auth.signUp(req, deviceOf(req.installationId, req.clientInfo), this.origin.ofGrpc(call, md));
@@ -36,6 +38,7 @@ export class AuthGrpcController {
   }
 
   @Public()
+  @RateLimited('sign-in')
   @GrpcMethod('AuthService', 'Authenticate')
   async authenticate(@Payload() req: AuthenticateRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
     const outcome = await this.auth.authenticate(req, deviceOf(req.installationId, req.clientInfo), this.origin.ofGrpc(call, md));
@@ -43,6 +46,7 @@ export class AuthGrpcController {
   }
 
   @Public()
+  @RateLimited('refresh')
   @GrpcMethod('AuthService', 'RefreshTokens')
   async refreshTokens(@Payload() req: RefreshTokensRequestDto, @Ctx() md: Metadata, @GrpcCall() call: Call) {
     return presentTokenPair(await this.issuer.refresh(req.refreshToken, this.origin.ofGrpc(call, md)), GRPC_WIRE);

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { Public } from '../../common/auth/public.decorator';
+import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
 import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { SessionsService } from '../sessions/sessions.service';
@@ -26,6 +27,7 @@ export class AuthHttpController {
   ) {}
 
   @Public()
+  @RateLimited('sign-up')
   @Post('signup')
   @HttpCode(200)
   @ApiOperation({ summary: 'SignUp: create an account and sign in' })
@@ -36,6 +38,7 @@ export class AuthHttpController {
   }
 
   @Public()
+  @RateLimited('sign-in')
   @Post('authenticate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Authenticate: sign in with an email or phone and a password' })
@@ -46,6 +49,7 @@ export class AuthHttpController {
   }
 
   @Public()
+  @RateLimited('refresh')
   @Post('token/refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'RefreshTokens: rotate a refresh token (no access token needed)' })

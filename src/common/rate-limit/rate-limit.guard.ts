@@ -1,0 +1,61 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
+import type { Metadata } from '@grpc/grpc-js';
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error';
+import { RequestOrigin } from '../network/request-origin';
+import { RATE_LIMIT_BUCKET } from './rate-limited.decorator';
+
+/** gRPC has no response object to put headers on; RetryInfo carries the delay there. */
+const NO_HEADERS = { header: () => undefined };
+
+/**
+ * @nestjs/throttler on both transports: the tracker is the client IP as
+ * RequestOrigin resolves it (proxies only when trusted), the key is the
+ * operation's bucket, and a refusal is the RATE_LIMITED DomainError
+ * (RESOURCE_EXHAUSTED / 429 with Retry-After).
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly origin: RequestOrigin,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return !this.bucketOf(context);
+  }
+
+  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, any>; res: Record<string, any> } {
+    if (context.getType() === 'rpc') {
+      const metadata = context.getArgByIndex(1) as Metadata;
+      const call = context.getArgByIndex(2) as { getPeer(): string };
+      return { req: { ip: this.origin.ofGrpc(call, metadata), headers: {} }, res: NO_HEADERS };
+    }
+    const http = context.switchToHttp();
+    const req = http.getRequest<FastifyRequest>();
+    return { req: { ip: this.origin.ofHttp(req), headers: req.headers }, res: http.getResponse() };
+  }
+
+  protected override async getTracker(req: Record<string, any>): Promise<string> {
+    return String(req.ip ?? '');
+  }
+
+  protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${this.bucketOf(context)}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(_: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    throw new DomainError('RATE_LIMITED', 'Too many requests; retry later', { retryAfterSeconds: Math.max(1, Math.ceil(detail.timeToBlockExpire)) });
+  }
+
+  private bucketOf(context: ExecutionContext): string | undefined {
+    return this.reflector.get<string | undefined>(RATE_LIMIT_BUCKET, context.getHandler());
+  }
+}
