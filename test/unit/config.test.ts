@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has working defaults for development (npm start with nothing set)', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8080);
+    expect(c.grpc.port).toBe(50051);
+    expect(c.grpc.reflection).toBe(true);
+    expect(c.db.url).toBeUndefined();
+    expect(c.jwt.accessTokenTtlMinutes).toBe(60);
+    expect(c.sessions.refreshTokenTtlDays).toBe(90);
+    expect(c.signIn.maxFailedAttempts).toBe(5);
+    expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('names every bad variable at once and never prints a value', () => {
+    const problems = problemsOf({ PORT: 'eighty', GRPC_PORT: '70000', JWT_SECRET_KEY: 'short-secret-value', DB_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    const text = problems.join('\n');
+    for (const name of ['PORT', 'GRPC_PORT', 'JWT_SECRET_KEY', 'DB_URL', 'LOG_LEVEL']) expect(text).toContain(name);
+    for (const value of ['eighty', '70000', 'short-secret-value', 'mysql://x', 'loud']) expect(text).not.toContain(value);
+  });
+
+  it('requires a signing key in production and turns reflection off there', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }).join()).toMatch(/JWT_SECRET_KEY or JWT_PRIVATE_KEY/);
+    const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(40) });
+    expect(c.grpc.reflection).toBe(false);
+    expect(c.observability.jsonLogs).toBe(true);
+  });
+
+  it('reads NAME_FILE, which wins over NAME, and redacts secrets wherever they are printed', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'jwt');
+    writeFileSync(file, 'from-file-secret-0123456789-0123456789\n');
+    const c = loadConfig({ JWT_SECRET_KEY: 'from-env-secret-0123456789-0123456789', JWT_SECRET_KEY_FILE: file });
+    expect(c.jwt.secretKey?.reveal()).toBe('from-file-secret-0123456789-0123456789');
+    for (const printed of [JSON.stringify(c), inspect(c, { depth: 10 }), String(c.jwt.secretKey)]) {
+      expect(printed).not.toContain('from-file-secret');
+      expect(printed).toContain('[redacted]');
+    }
+    expect(problemsOf({ SMTP_PASSWORD_FILE: path.join(dir, 'missing') }).join()).toMatch(/SMTP_PASSWORD_FILE cannot be read/);
+  });
+});
