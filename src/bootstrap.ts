@@ -1,4 +1,4 @@
-import { Logger as NestLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -32,6 +32,8 @@ export interface StartOptions {
 
 /** Starts the whole service: database (embedded by default), REST and gRPC on one set of providers. */
 export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
+  // Before the app (and pino) exists: the same JSON-or-pretty choice as the rest of the log.
+  NestLogger.overrideLogger(new ConsoleLogger({ json: config.observability.jsonLogs, colors: !config.observability.jsonLogs }));
   const bootLogger = new NestLogger('Bootstrap');
   let embedded: EmbeddedDatabase | undefined;
   if (!config.db.url) embedded = await startEmbeddedPostgres(config, bootLogger);
@@ -54,6 +56,13 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       reply.header('x-request-id', req.id);
       done();
     });
+    // Close only reaps keep-alive sockets idle at that moment; one whose request was still
+    // running would stay open (keepAliveTimeout, 72 s) and hold shutdown to the full grace.
+    const readiness = app.get(ReadinessService);
+    app.getHttpAdapter().getInstance().addHook('onSend', (_req, reply, payload, done) => {
+      if (readiness.isShuttingDown) reply.header('connection', 'close');
+      done(null, payload);
+    });
     app.flushLogs();
     if (config.http.corsAllowOrigins.length) app.enableCors({ origin: [...config.http.corsAllowOrigins], credentials: false });
 
@@ -63,7 +72,6 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app.useGlobalGuards(app.get(RateLimitGuard), app.get(JwtAuthGuard));
     app.useGlobalInterceptors(app.get(MetricsInterceptor));
 
-    const readiness = app.get(ReadinessService);
     const grpcUrl = `${config.grpc.host}:${config.grpc.port}`;
     const grpc = grpcOptions({ url: grpcUrl, reflection: config.grpc.reflection, health: readiness.grpcHealth });
     app.connectMicroservice({ ...grpc, options: { ...grpc.options, gracefulShutdown: true } }, { inheritAppConfig: true });

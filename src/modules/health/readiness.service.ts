@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { GrpcHealth, type ServingStatus } from './grpc-health';
 import { pendingMigrations } from '../../database/migrator';
 
 export interface ReadinessReport {
@@ -27,9 +27,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * through a poll, so Watch streams see changes within a few seconds.
  */
 @Injectable()
-export class ReadinessService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReadinessService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Readiness');
-  readonly grpcHealth = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
+  readonly grpcHealth = new GrpcHealth(HEALTH_SERVICES, 'NOT_SERVING');
   private shuttingDown = false;
   private timer?: NodeJS.Timeout;
   private lastReady?: boolean;
@@ -48,9 +48,11 @@ export class ReadinessService implements OnApplicationBootstrap, OnApplicationSh
     this.setGrpcStatus('NOT_SERVING');
   }
 
-  onApplicationShutdown(): void {
+  /** Watch streams are told NOT_SERVING first (beginShutdown), then closed so the gRPC server can drain. */
+  beforeApplicationShutdown(): void {
     clearInterval(this.timer);
     this.beginShutdown();
+    this.grpcHealth.endWatches();
   }
 
   get isShuttingDown(): boolean {
