@@ -1,0 +1,120 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../../common/auth/principal';
+import { Clock } from '../../common/clock';
+import { hashOpaqueToken } from '../../common/crypto/opaque-token';
+import { DomainError } from '../../common/errors/domain-error';
+import type { VerificationType } from '../../common/grpc/enums';
+import { Db } from '../../database/db';
+import type { IssuedTokens } from '../auth/auth.model';
+import { AuthService } from '../auth/auth.service';
+import { TokenIssuer } from '../auth/token-issuer.service';
+import type { DeviceInfo } from '../sessions/session.model';
+import type { UserRecord } from '../users/user.model';
+import { UsersRepository } from '../users/users.repository';
+import { AccountMailService } from './account-mail.service';
+import { RecoveryTokensRepository } from './recovery-tokens.repository';
+
+/** The answer of ConfirmVerification: the verified user, and tokens unless a second factor is still owed. */
+export interface VerificationOutcome {
+  readonly user: UserRecord;
+  readonly tokens?: IssuedTokens;
+}
+
+/** What the link route redirects with (`status=error&code=...`). */
+export type VerificationLinkResult = 'success' | 'invalid_token' | 'expired_token' | 'account_suspended';
+
+/** RequestVerification, ConfirmVerification and the verification link. */
+@Injectable()
+export class EmailVerificationService {
+  private readonly logger = new Logger('EmailVerification');
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UsersRepository,
+    private readonly tokens: RecoveryTokensRepository,
+    private readonly accountMail: AccountMailService,
+    private readonly auth: AuthService,
+    private readonly issuer: TokenIssuer,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Queues a new verification link for the signed-in user; earlier links stop
+   * working. FAILED_PRECONDITION without an email or when it is already verified.
+   */
+  async request(principal: Principal, type: VerificationType | undefined): Promise<void> {
+    assertEmailChannel(type);
+    const user = await this.auth.getActiveUser(principal.userId);
+    if (!user.email) throw new DomainError('VERIFICATION_NO_EMAIL', 'The account has no email address to verify');
+    if (user.emailVerified) throw new DomainError('VERIFICATION_ALREADY_DONE', 'The email address is already verified');
+    await this.accountMail.queueVerification(user);
+  }
+
+  /**
+   * Uses the token up, marks the address verified, activates a pending user and
+   * signs in on the given device. With two-factor authentication on, the answer
+   * carries no tokens: a mailbox alone must not get past the second factor.
+   */
+  async confirm(token: string, type: VerificationType | undefined, device: DeviceInfo, ip: string): Promise<VerificationOutcome> {
+    assertEmailChannel(type);
+    const user = await this.verify(token);
+    if (user.mfaEnabled) return { user };
+    await this.users.recordLogin(user.id, this.clock.now());
+    return { user, tokens: await this.issuer.issue(user, device, ip) };
+  }
+
+  /** The link route: the same as confirm() without signing in, reduced to what the redirect says. */
+  async confirmLink(token: string | undefined): Promise<VerificationLinkResult> {
+    if (!token) return 'invalid_token';
+    try {
+      await this.verify(token);
+      return 'success';
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      switch (e.code) {
+        case 'VERIFICATION_TOKEN_EXPIRED': return 'expired_token';
+        case 'AUTH_ACCOUNT_INACTIVE': return 'account_suspended';
+        case 'VERIFICATION_TOKEN_INVALID':
+        case 'VALIDATION_FAILED': return 'invalid_token';
+        default: throw e;
+      }
+    }
+  }
+
+  /**
+   * Consumes the token and verifies the address in one transaction: a suspended
+   * or deleted user rolls it back (the token stays as it was) and is told so.
+   */
+  private async verify(token: string): Promise<UserRecord> {
+    const hash = hashOpaqueToken(token);
+    const now = this.clock.now();
+    const verified = await this.db.transaction(async () => {
+      const consumed = await this.tokens.consumeVerificationToken(hash, now);
+      if (!consumed) return null;
+      const user = await this.users.findById(consumed.userId);
+      if (!user || user.status === 'suspended' || user.status === 'deleted') {
+        throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is suspended or deleted');
+      }
+      // The address changed since the link was sent: the link verifies nothing.
+      if (user.email !== consumed.email) return null;
+      const updated = await this.users.confirmEmail(user.id, consumed.email, now);
+      if (!updated) throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is suspended or deleted');
+      return updated;
+    });
+    if (verified) {
+      this.logger.log('Email address verified');
+      return verified;
+    }
+    if ((await this.tokens.verificationTokenState(hash, now)) === 'expired') {
+      throw new DomainError('VERIFICATION_TOKEN_EXPIRED', 'The verification link has expired; ask for a new one');
+    }
+    throw new DomainError('VERIFICATION_TOKEN_INVALID', 'The verification link is invalid or was already used');
+  }
+}
+
+/** Email is the only channel: this service sends no SMS. UNSPECIFIED means email. */
+function assertEmailChannel(type: VerificationType | undefined): void {
+  if (type === 'VERIFICATION_TYPE_PHONE') {
+    throw new DomainError('NOT_IMPLEMENTED', 'Phone verification is not available: this service sends no SMS; verify an email address instead');
+  }
+}

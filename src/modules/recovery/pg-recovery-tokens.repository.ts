@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../../database/db';
+import { RecoveryTokensRepository, type ConsumedVerification, type DeadTokenState } from './recovery-tokens.repository';
+
+interface StateRow {
+  used_at: Date | null;
+  expires_at: Date;
+}
+
+@Injectable()
+export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  async replaceVerificationToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.lockUser(userId);
+      await this.db.execute('DELETE FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      await this.db.execute(
+        `INSERT INTO email_verification_tokens (user_id, email, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+        [userId, email, hash, now, expiresAt],
+      );
+    });
+  }
+
+  async consumeVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null> {
+    // One conditional UPDATE: of requests racing with one token only the first still
+    // sees used_at IS NULL and gets the row back.
+    const rows = await this.db.query<{ user_id: string; email: string }>(
+      `UPDATE email_verification_tokens SET used_at = $2
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+        RETURNING user_id, email`,
+      [hash, now],
+    );
+    return rows[0] ? { userId: rows[0].user_id, email: rows[0].email } : null;
+  }
+
+  async verificationTokenState(hash: Buffer, now: Date): Promise<DeadTokenState> {
+    const rows = await this.db.query<StateRow>('SELECT used_at, expires_at FROM email_verification_tokens WHERE token_hash = $1', [hash]);
+    return stateOf(rows[0], now);
+  }
+
+  async replaceResetToken(userId: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.lockUser(userId);
+      await this.db.execute('DELETE FROM password_reset_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      await this.db.execute(
+        'INSERT INTO password_reset_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+        [userId, hash, now, expiresAt],
+      );
+    });
+  }
+
+  async findLiveResetToken(hash: Buffer, now: Date): Promise<string | null> {
+    const rows = await this.db.query<{ user_id: string }>(
+      'SELECT user_id FROM password_reset_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2',
+      [hash, now],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
+  async consumeResetToken(hash: Buffer, now: Date): Promise<string | null> {
+    const rows = await this.db.query<{ user_id: string }>(
+      `UPDATE password_reset_tokens SET used_at = $2
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+        RETURNING user_id`,
+      [hash, now],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
+  async resetTokenState(hash: Buffer, now: Date): Promise<DeadTokenState> {
+    const rows = await this.db.query<StateRow>('SELECT used_at, expires_at FROM password_reset_tokens WHERE token_hash = $1', [hash]);
+    return stateOf(rows[0], now);
+  }
+
+  /**
+   * Serialises token issuance per user: two concurrent requests would otherwise
+   * each delete the other's not-yet-committed token and leave two live ones.
+   * NO KEY UPDATE does not block inserts that only reference the user (sessions, tokens).
+   */
+  private async lockUser(userId: string): Promise<void> {
+    await this.db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+  }
+}
+
+function stateOf(row: StateRow | undefined, now: Date): DeadTokenState {
+  return row && row.used_at === null && row.expires_at.getTime() <= now.getTime() ? 'expired' : 'invalid';
+}

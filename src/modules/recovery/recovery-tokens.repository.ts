@@ -1,0 +1,29 @@
+/** Why a token could not be used: expired links are told apart from unknown or used ones. */
+export type DeadTokenState = 'expired' | 'invalid';
+
+export interface ConsumedVerification {
+  readonly userId: string;
+  /** The address the link was sent to (the user's address may have changed since). */
+  readonly email: string;
+}
+
+/**
+ * Single-use tokens of email verification and password reset, stored as SHA-256
+ * only. Consumption is one conditional UPDATE; PgRecoveryTokensRepository is the
+ * only implementation with SQL.
+ */
+export abstract class RecoveryTokensRepository {
+  /** Stores a new verification token and deletes the user's earlier unused ones. */
+  abstract replaceVerificationToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void>;
+  /** Marks a live token used; null when it is unknown, used or expired. */
+  abstract consumeVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null>;
+  abstract verificationTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
+
+  /** Stores a new reset token and deletes the user's earlier unused ones. */
+  abstract replaceResetToken(userId: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void>;
+  /** The user of a live reset token, without using it up. */
+  abstract findLiveResetToken(hash: Buffer, now: Date): Promise<string | null>;
+  /** Marks a live reset token used and returns its user; null when it is unknown, used or expired. */
+  abstract consumeResetToken(hash: Buffer, now: Date): Promise<string | null>;
+  abstract resetTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
+}

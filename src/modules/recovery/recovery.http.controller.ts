@@ -1,0 +1,114 @@
+import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Redirect, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { Public } from '../../common/auth/public.decorator';
+import { JSON_WIRE } from '../../common/grpc/wire';
+import { RequestOrigin } from '../../common/network/request-origin';
+import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { AuthResponseView } from '../auth/dto/auth-responses.dto';
+import { deviceOf } from '../auth/dto/device';
+import { appLink } from '../mail/mail-links';
+import {
+  ConfirmVerificationRequestDto, RecoveryConfirmRequestDto, RecoveryStartRequestDto, RequestVerificationRequestDto,
+} from './dto/recovery-requests.dto';
+import { EmailVerificationService } from './email-verification.service';
+import { PasswordRecoveryService } from './password-recovery.service';
+import { presentVerification } from './recovery.presenter';
+
+/** Email verification and password recovery of auth.v1/v2 AuthService over REST (routes of the seed contract). */
+@ApiTags('auth')
+@Controller(['v1/auth', 'v2/auth'])
+export class RecoveryHttpController {
+  constructor(
+    private readonly verification: EmailVerificationService,
+    private readonly recovery: PasswordRecoveryService,
+    private readonly origin: RequestOrigin,
+  ) {}
+
+  @Public()
+  @RateLimited('recovery-start')
+  @Post('recovery/start')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'RecoveryStart: mail a password reset link; answers at once whether or not the account exists' })
+  @ApiNoContentResponse()
+  async recoveryStart(@Body() req: RecoveryStartRequestDto): Promise<void> {
+    this.recovery.start(req.identifier, req.identifierType);
+  }
+
+  @Public()
+  @RateLimited('recovery-confirm')
+  @Post('recovery/confirm')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'RecoveryConfirm: set a new password with a reset token; ends every session' })
+  @ApiNoContentResponse()
+  async recoveryConfirm(@Body() req: RecoveryConfirmRequestDto): Promise<void> {
+    await this.recovery.confirm(req.token, req.newPassword);
+  }
+
+  @Post('verification/request')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'RequestVerification: mail a new verification link to the signed-in user' })
+  @ApiNoContentResponse()
+  async requestVerification(@Body() req: RequestVerificationRequestDto, @CurrentPrincipal() p: Principal): Promise<void> {
+    await this.verification.request(p, req.type);
+  }
+
+  @Public()
+  @RateLimited('verification-confirm')
+  @Post('verification/confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'ConfirmVerification: verify the email address with a link token and sign in' })
+  @ApiOkResponse({ type: AuthResponseView })
+  async confirmVerification(@Body() req: ConfirmVerificationRequestDto, @Req() http: FastifyRequest) {
+    const outcome = await this.verification.confirm(req.token, req.type, deviceOf(req.installationId, req.clientInfo), this.origin.ofHttp(http));
+    return presentVerification(outcome, JSON_WIRE);
+  }
+}
+
+/**
+ * The link in verification mails, for browsers: verifies without signing in and
+ * redirects to the front end's result page. Expired and invalid links are told apart.
+ */
+@ApiTags('auth')
+@Controller()
+export class VerifyEmailHttpController {
+  constructor(
+    private readonly verification: EmailVerificationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @RateLimited('verification-confirm')
+  @Get('v1/verify-email')
+  @Redirect()
+  @ApiOperation({ summary: 'Verify an email address from a link; 302 to {APP_URL}/email-verified?status=...' })
+  @ApiQuery({ name: 'token', required: true })
+  @ApiResponse({ status: 302, description: 'Location: {APP_URL}/email-verified?status=success, or ?status=error&code=invalid_token|expired_token|account_suspended' })
+  async verifyEmail(@Query('token') token: unknown) {
+    return this.redirectFor(token);
+  }
+
+  @Public()
+  @RateLimited('verification-confirm')
+  @Get('verify-email')
+  @Redirect()
+  @Header('Deprecation', 'true')
+  @ApiOperation({ summary: 'Deprecated alias of GET /v1/verify-email', deprecated: true })
+  @ApiQuery({ name: 'token', required: true })
+  @ApiResponse({ status: 302, description: 'As GET /v1/verify-email, with a Deprecation: true header' })
+  async verifyEmailDeprecated(@Query('token') token: unknown) {
+    return this.redirectFor(token);
+  }
+
+  private async redirectFor(token: unknown): Promise<{ url: string; statusCode: number }> {
+    // A repeated or missing parameter is not a token.
+    const result = await this.verification.confirmLink(typeof token === 'string' && token.length <= 512 ? token : undefined);
+    const params: Record<string, string> = result === 'success' ? { status: 'success' } : { status: 'error', code: result };
+    return { url: appLink(this.config.mail.appUrl, 'email-verified', params), statusCode: 302 };
+  }
+}

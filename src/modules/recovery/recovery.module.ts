@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { AccountMailModule } from './account-mail.module';
+import { BackgroundTasks } from './background-tasks';
+import { EmailVerificationService } from './email-verification.service';
+import { PasswordRecoveryService } from './password-recovery.service';
+import { RecoveryGrpcController } from './recovery.grpc.controller';
+import { RecoveryHttpController, VerifyEmailHttpController } from './recovery.http.controller';
+
+/** Email verification and password recovery: RequestVerification, ConfirmVerification, RecoveryStart, RecoveryConfirm, the link route. */
+@Module({
+  imports: [AccountMailModule, AuthModule, SessionsModule, UsersModule],
+  controllers: [RecoveryGrpcController, RecoveryHttpController, VerifyEmailHttpController],
+  providers: [EmailVerificationService, PasswordRecoveryService, BackgroundTasks],
+  exports: [EmailVerificationService, PasswordRecoveryService],
+})
+export class RecoveryModule {}
