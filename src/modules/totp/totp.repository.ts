@@ -1,0 +1,41 @@
+import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, TotpFactor } from './totp.model';
+
+/**
+ * The port of MFA data (PgTotpRepository is the only implementation with SQL).
+ * Every consumption (setup token, challenge, recovery code, TOTP time step) is
+ * one conditional UPDATE, so concurrent requests cannot both succeed.
+ */
+export abstract class TotpRepository {
+  abstract findFactor(userId: string): Promise<TotpFactor | null>;
+  abstract isEnabled(userId: string): Promise<boolean>;
+
+  /** Stores a pending setup; also drops the user's used or expired ones. */
+  abstract createSetup(userId: string, tokenHash: Buffer, secret: EncryptedSecret, now: Date, expiresAt: Date): Promise<void>;
+  /** The caller's unused, unexpired setup with this token. */
+  abstract findLiveSetup(userId: string, tokenHash: Buffer, now: Date): Promise<PendingSetup | null>;
+  /** Marks the setup used if it still is unused and unexpired; false when another request got there first. */
+  abstract consumeSetup(setupId: string, now: Date): Promise<boolean>;
+  /** Counts a wrong confirmation code; the `max`-th ends the setup. */
+  abstract recordSetupFailure(setupId: string, now: Date, max: number): Promise<void>;
+  /** Inserts the user's TOTP factor; false when one exists already (the primary key decides). */
+  abstract enableFactor(userId: string, secret: EncryptedSecret, acceptedStep: number, now: Date): Promise<boolean>;
+  /** Replaces the user's recovery codes by these SHA-256 hashes. */
+  abstract replaceRecoveryCodes(userId: string, codeHashes: readonly Buffer[], now: Date): Promise<void>;
+
+  /** Replay guard: records `step` only if it is strictly greater than the last accepted one. */
+  abstract advanceStep(userId: string, step: number, now: Date): Promise<boolean>;
+  /** Marks an unused recovery code used; false when unknown or already used. */
+  abstract consumeRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean>;
+  abstract countRecoveryCodes(userId: string): Promise<number>;
+
+  /** Stores a challenge; also drops the user's used or expired ones. */
+  abstract createChallenge(challenge: NewChallenge): Promise<void>;
+  abstract findLiveChallenge(tokenHash: Buffer, now: Date): Promise<ChallengeRecord | null>;
+  /** Ends the challenge if it is still live; false when another request ended it first. */
+  abstract endChallenge(challengeId: string, now: Date): Promise<boolean>;
+  /** Counts a wrong code; the `max`-th ends the challenge. */
+  abstract recordChallengeFailure(challengeId: string, now: Date, max: number): Promise<void>;
+
+  /** Removes the factor, the recovery codes, pending setups and open challenges; false when there was no factor. */
+  abstract removeAll(userId: string): Promise<boolean>;
+}
