@@ -20,10 +20,12 @@ interface UserRow {
   timezone: string | null;
   created_at: Date;
   updated_at: Date;
+  mfa_enabled?: boolean;
 }
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
-  p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at`;
+  p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at,
+  EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id) AS mfa_enabled`;
 
 export function toUserRecord(r: UserRow): UserRecord {
   return {
@@ -39,7 +41,7 @@ export function toUserRecord(r: UserRow): UserRecord {
     avatarUrl: r.avatar_url,
     locale: r.locale ?? 'en',
     timezone: r.timezone ?? 'UTC',
-    mfaEnabled: false,
+    mfaEnabled: r.mfa_enabled === true,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -106,5 +108,19 @@ export class PgUsersRepository extends UsersRepository {
 
   async recordLogin(id: string, at: Date): Promise<void> {
     await this.db.execute('UPDATE users SET last_login_at = $2 WHERE id = $1', [id, at]);
+  }
+
+  async confirmEmail(id: string, email: string, at: Date): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(
+      `WITH u AS (
+         UPDATE users SET email_verified = true, updated_at = $3,
+                status = CASE WHEN status = 'pending' THEN 'active'::user_status ELSE status END
+          WHERE id = $1 AND email = $2 AND status IN ('pending', 'active')
+          RETURNING *
+       )
+       SELECT ${USER_COLUMNS} FROM u LEFT JOIN user_profiles p ON p.user_id = u.id`,
+      [id, email, at],
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
   }
 }

@@ -11,4 +11,9 @@ export abstract class UsersRepository {
   /** Replaces the hash only if it is still the one that was verified (a concurrent change wins). */
   abstract upgradePasswordHash(id: string, oldHash: string, newHash: string): Promise<void>;
   abstract recordLogin(id: string, at: Date): Promise<void>;
+  /**
+   * Marks `email` verified while it is still the user's address and turns a pending
+   * user active; null when the user is suspended, deleted or has another address now.
+   */
+  abstract confirmEmail(id: string, email: string, at: Date): Promise<UserRecord | null>;
 }

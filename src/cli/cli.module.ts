@@ -1,0 +1,34 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { Clock, SystemClock } from '../common/clock';
+import { DatabaseModule } from '../database/database.module';
+import { PasswordHasher } from '../modules/auth/password-hasher';
+import { AccountMailsModule } from '../modules/users/account-mails.module';
+import { AdminProvisioning } from '../modules/users/admin-provisioning';
+import { PgUserAdminRepository } from '../modules/users/pg-user-admin.repository';
+import { UserAdminRepository } from '../modules/users/user-admin.repository';
+import { UsersModule } from '../modules/users/users.module';
+
+/** The clock, global as in the server (CommonModule brings the HTTP/gRPC pipeline too). */
+@Global()
+@Module({ providers: [{ provide: Clock, useValue: new SystemClock() }], exports: [Clock] })
+class CliClockModule {}
+
+/** Only what the CLI commands need: the data source and the provisioning use case; no servers. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig, database: { url: string; migrate: boolean }): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CliClockModule,
+        DatabaseModule.forRoot(database),
+        UsersModule,
+        AccountMailsModule,
+      ],
+      providers: [PasswordHasher, { provide: UserAdminRepository, useClass: PgUserAdminRepository }, AdminProvisioning],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { UserRecord } from './user.model';
+
+/**
+ * The mails the administration use cases cause, as one port. Called inside the
+ * transaction of the change, so an outbox row commits (or rolls back) with it.
+ * Users without an email address get none.
+ */
+export abstract class AccountMails {
+  /** False when nothing is actually queued (the CLI refuses `--send-link` then). */
+  abstract readonly delivers: boolean;
+  /** A verification link for the user's current email: the welcome mail of a new account, or after an email change. */
+  abstract queueVerification(user: UserRecord, reason: 'welcome' | 'email-changed'): Promise<void>;
+  /** A link to choose a password (the recovery flow's token) for an account created without one. */
+  abstract queueSetPasswordLink(user: UserRecord): Promise<void>;
+  /** The notice that an administrator set the user's password. */
+  abstract queuePasswordChanged(user: UserRecord): Promise<void>;
+}
+
+/** A stand-in for builds without the mail capability: it says in the log what would have been sent. */
+@Injectable()
+export class LoggingAccountMails extends AccountMails {
+  readonly delivers = false;
+  private readonly logger = new Logger('AccountMails');
+
+  async queueVerification(user: UserRecord, reason: 'welcome' | 'email-changed'): Promise<void> {
+    this.skip(`verification (${reason})`, user);
+  }
+
+  async queueSetPasswordLink(user: UserRecord): Promise<void> {
+    this.skip('set-password link', user);
+  }
+
+  async queuePasswordChanged(user: UserRecord): Promise<void> {
+    this.skip('password-changed notice', user);
+  }
+
+  private skip(mail: string, user: UserRecord): void {
+    this.logger.warn({ userId: user.id, mail }, `No mail capability wired: ${mail} not sent`);
+  }
+}
