@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Entry points hand process.env to loadConfig; nothing else reads it.
-    files: ['test/**', 'bench/**', 'src/config/**', 'src/main.ts', 'src/database/migrate-cli.ts', '*.mjs', '*.mts'],
+    files: ['test/**', 'bench/**', 'src/config/**', 'src/main.ts', 'src/database/migrate-cli.ts', 'src/cli/main.ts', '*.mjs', '*.mts'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -9,8 +9,11 @@ import { loggerParams } from './common/observability/logger.options';
 import { DatabaseModule, type DatabaseOptions } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { RecoveryModule } from './modules/recovery/recovery.module';
 import { RoadmapModule } from './modules/roadmap/roadmap.module';
+import { TotpModule } from './modules/totp/totp.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
+import { UserAdminModule } from './modules/users/user-admin.module';
 import { NetworkModule } from './common/network/network.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 
@@ -39,6 +42,9 @@ export class AppModule {
         HealthModule,
         SessionsModule,
         AuthModule,
+        TotpModule,
+        RecoveryModule,
+        UserAdminModule,
         RoadmapModule,
       ],
     };

@@ -1,4 +1,6 @@
 import { EnvReader, type Env } from './env-reader';
+import { mfaKeysProblem } from './mfa-keys';
+import { parseSmtpUrl } from './smtp-url';
 import type { Secret } from './secret';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -35,7 +37,16 @@ export interface AppConfig {
     readonly hashQueueMax: number;
   };
   readonly recovery: { readonly passwordResetTtlMinutes: number; readonly emailVerificationTtlHours: number };
-  readonly mail: { readonly smtpUrl?: string; readonly smtpPassword?: Secret; readonly sender: string; readonly appUrl: string };
+  readonly mail: {
+    readonly smtpUrl?: string;
+    readonly smtpPassword?: Secret;
+    readonly sender: string;
+    readonly appUrl: string;
+    /** Outbox worker poll interval; 0: this replica sends nothing. */
+    readonly outboxPollMs: number;
+    readonly maxAttempts: number;
+    readonly retryBaseSeconds: number;
+  };
   readonly rateLimit: { readonly enabled: boolean; readonly ttlSeconds: number; readonly limit: number };
   readonly network: { readonly trustedProxies: readonly string[]; readonly geoipDbPath?: string };
   readonly observability: {
@@ -45,7 +56,18 @@ export interface AppConfig {
     readonly sentryDsn?: Secret;
     readonly otlpEndpoint?: string;
   };
-  readonly s3: { readonly url?: string; readonly accessKeyId?: string; readonly secretAccessKey?: Secret; readonly publicUrl?: string };
+  readonly s3: {
+    readonly url?: string;
+    readonly accessKeyId?: string;
+    readonly secretAccessKey?: Secret;
+    readonly publicUrl?: string;
+    readonly region: string;
+  };
+  readonly users: {
+    readonly avatarMaxBytes: number;
+    /** Unattended first administrator (BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD(_FILE)), ensured at startup. */
+    readonly bootstrapAdmin: { readonly email?: string; readonly password?: Secret };
+  };
   readonly mfa: { readonly encryptionKeys?: Secret; readonly issuer: string };
   readonly shutdownGraceMs: number;
 }
@@ -128,6 +150,9 @@ export function loadConfig(env: Env): AppConfig {
       smtpPassword: r.secret('SMTP_PASSWORD'),
       sender: r.str('EMAIL_SENDER', 'auth-service <no-reply@localhost>'),
       appUrl: r.url('APP_URL', ['http', 'https'], 'http://localhost:3000') ?? 'http://localhost:3000',
+      outboxPollMs: r.int('MAIL_OUTBOX_POLL_MS', 1000, 0, 3_600_000),
+      maxAttempts: r.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),
+      retryBaseSeconds: r.int('MAIL_RETRY_BASE_SECONDS', 30, 1, 86_400),
     },
     rateLimit: {
       enabled: r.bool('RATE_LIMIT_ENABLED', nodeEnv !== 'test'),
@@ -150,11 +175,28 @@ export function loadConfig(env: Env): AppConfig {
       accessKeyId: r.str('S3_ACCESS_KEY_ID'),
       secretAccessKey: r.secret('S3_SECRET_ACCESS_KEY'),
       publicUrl: r.url('S3_PUBLIC_URL', ['http', 'https']),
+      region: r.str('S3_REGION', 'us-east-1'),
+    },
+    users: {
+      avatarMaxBytes: r.int('AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1, 100 * 1024 * 1024),
+      bootstrapAdmin: { email: r.str('BOOTSTRAP_ADMIN_EMAIL'), password: r.secret('BOOTSTRAP_ADMIN_PASSWORD') },
     },
     mfa: { encryptionKeys: r.secret('MFA_ENCRYPTION_KEY'), issuer: r.str('TOTP_ISSUER', 'auth-service') },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
   };
   if (config.db.poolMin > config.db.poolMax) r.problems.push('DB_POOL_MIN must not exceed DB_POOL_MAX');
+  if (config.s3.url && !/^\/[^/]+/.test(new URL(config.s3.url).pathname)) r.problems.push('S3_URL must name the bucket: https://host[:port]/bucket/');
+  const adminEmail = config.users.bootstrapAdmin.email;
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(adminEmail)) r.problems.push('BOOTSTRAP_ADMIN_EMAIL must be an email address');
+  if (config.mail.smtpUrl) {
+    try {
+      parseSmtpUrl(config.mail.smtpUrl);
+    } catch (e) {
+      r.problems.push(`SMTP_URL ${(e as Error).message}`);
+    }
+  }
+  const mfaKeyProblem = config.mfa.encryptionKeys ? mfaKeysProblem(config.mfa.encryptionKeys.reveal()) : null;
+  if (mfaKeyProblem) r.problems.push(mfaKeyProblem);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
 }

@@ -26,7 +26,19 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long'
 
 /** Boots the whole service on its own database and free ports, with a manual clock. */
 export async function bootTestApp(env: Record<string, string> = {}, options: { clock?: ManualClock } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+  return bootTestAppOn(await createTestDatabase(), env, { ...options, ownsDatabase: true });
+}
+
+/**
+ * Boots the service on an existing test database: a second replica next to a
+ * running app, or a restart after close(). close() drops the database only
+ * when `ownsDatabase`.
+ */
+export async function bootTestAppOn(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  options: { clock?: ManualClock; ownsDatabase?: boolean } = {},
+): Promise<TestApp> {
   const [port, grpcPort] = [await freePort(), await freePort()];
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -63,7 +75,7 @@ export async function bootTestApp(env: Record<string, string> = {}, options: { c
       authV2.close();
       users.close();
       await running.shutdown('test finished');
-      await db.drop();
+      if (options.ownsDatabase) await db.drop();
     },
   };
 }

@@ -28,6 +28,25 @@ export const ERROR_KIND = {
   AUTH_WRONG_PASSWORD: 'permission_denied',
   SESSION_NOT_FOUND: 'not_found',
   USER_NOT_FOUND: 'not_found',
+  // users administration + avatars
+  USER_IDENTIFIER_TAKEN: 'already_exists',
+  STORAGE_NOT_CONFIGURED: 'precondition',
+  STORAGE_UNAVAILABLE: 'unavailable',
+  AVATAR_NOT_UPLOADED: 'precondition',
+  AVATAR_UPLOAD_MISMATCH: 'precondition',
+  // email verification + recovery
+  VERIFICATION_TOKEN_INVALID: 'invalid',
+  VERIFICATION_TOKEN_EXPIRED: 'invalid',
+  VERIFICATION_NO_EMAIL: 'precondition',
+  VERIFICATION_ALREADY_DONE: 'precondition',
+  RECOVERY_TOKEN_INVALID: 'invalid',
+  RECOVERY_TOKEN_EXPIRED: 'invalid',
+  // totp
+  MFA_NOT_CONFIGURED: 'precondition',
+  TOTP_ALREADY_ENABLED: 'precondition',
+  TOTP_NOT_ENABLED: 'precondition',
+  MFA_SETUP_TOKEN_INVALID: 'invalid',
+  MFA_CHALLENGE_INVALID: 'unauthenticated',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_KIND;

@@ -3,6 +3,8 @@ import { AccessTokenVerifier, LiveSessionLookup } from '../../common/auth/auth-p
 import { JwtAuthGuard } from '../../common/auth/jwt-auth.guard';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SessionsService } from '../sessions/sessions.service';
+import { MfaChallengeModule } from '../totp/mfa-challenge.module';
+import { AccountMailModule } from '../recovery/account-mail.module';
 import { UsersModule } from '../users/users.module';
 import { AuthGrpcController } from './auth.grpc.controller';
 import { AuthHttpController } from './auth.http.controller';
@@ -15,7 +17,7 @@ import { JwksHttpController } from './tokens/jwks.http.controller';
 import { TokenService } from './tokens/token.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule],
+  imports: [UsersModule, SessionsModule, MfaChallengeModule, AccountMailModule],
   controllers: [AuthGrpcController, AuthHttpController, JwksHttpController],
   providers: [
     AuthService,
@@ -27,6 +29,6 @@ import { TokenService } from './tokens/token.service';
     { provide: LiveSessionLookup, useExisting: SessionsService },
     JwtAuthGuard,
   ],
-  exports: [JwtAuthGuard, AuthService, PasswordHasher, TokenIssuer],
+  exports: [JwtAuthGuard, AuthService, PasswordHasher, TokenIssuer, LoginAttemptsRepository],
 })
 export class AuthModule {}

@@ -32,6 +32,7 @@ const MESSAGES: Record<AuthOutcome['status'], string> = {
   LOCKED: 'Too many failed attempts; try again later',
   SUSPENDED: 'The account is suspended',
   PENDING: 'Check your inbox to verify the account before signing in',
+  MFA_REQUIRED: 'Enter a code from your authenticator app or a recovery code',
 };
 
 /** auth.v1.AuthResponse */
@@ -40,6 +41,13 @@ export function presentAuthResponse(outcome: AuthOutcome, wire: Wire): Record<st
   if (outcome.status === 'SUCCESS') {
     response.tokens = presentTokenPair(outcome.tokens, wire);
     response.user = presentUserSnapshot(outcome.user, wire);
+  }
+  if (outcome.status === 'MFA_REQUIRED') {
+    response.mfaChallenge = {
+      challengeToken: outcome.challenge.challengeToken,
+      availableMethods: outcome.challenge.availableMethods.map((m) => ({ ...m })),
+      expiresAt: wire.time(outcome.challenge.expiresAt),
+    };
   }
   if (outcome.status === 'LOCKED') {
     response.lockoutInfo = {

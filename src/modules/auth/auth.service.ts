@@ -4,7 +4,10 @@ import { DomainError } from '../../common/errors/domain-error';
 import type { Principal } from '../../common/auth/principal';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { Db } from '../../database/db';
+import { AccountMailService } from '../recovery/account-mail.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { MfaChallengeService } from '../totp/mfa-challenge.service';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
@@ -38,8 +41,11 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
     private readonly sessions: SessionsService,
+    private readonly mfa: MfaChallengeService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly accountMail: AccountMailService,
   ) {}
 
   /**
@@ -54,20 +60,38 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.password);
     let user: UserRecord;
     try {
-      user = await this.users.create({
-        [id.kind]: id.value,
-        passwordHash,
-        status: pending ? 'pending' : 'active',
-        displayName: input.displayName?.trim() ?? '',
-        locale: input.locale,
-        timezone: input.timezone,
+      // The welcome mail (with its verification token) commits with the user or not at all.
+      user = await this.db.transaction(async () => {
+        const created = await this.users.create({
+          [id.kind]: id.value,
+          passwordHash,
+          status: pending ? 'pending' : 'active',
+          displayName: input.displayName?.trim() ?? '',
+          locale: input.locale,
+          timezone: input.timezone,
+        });
+        await this.accountMail.queueWelcomeVerification(created);
+        return created;
       });
     } catch (e) {
-      if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') return { status: 'PENDING' };
+      if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') {
+        if (id.kind === 'email') await this.resendVerificationIfPending(id.value);
+        return { status: 'PENDING' };
+      }
       throw e;
     }
     if (pending) return { status: 'PENDING' };
     return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
+  }
+
+  /**
+   * A pending account cannot sign in to ask for a new link, so signing up again
+   * with its address mails a fresh one (the first may have expired). The answer
+   * is PENDING either way: nothing tells the caller which case it was.
+   */
+  private async resendVerificationIfPending(email: string): Promise<void> {
+    const existing = await this.users.findByIdentifier('email', email);
+    if (existing?.status === 'pending' && !existing.emailVerified) await this.accountMail.queueVerification(existing);
   }
 
   /**
@@ -89,10 +113,14 @@ export class AuthService {
       const nowLocked = this.lockoutOf(state);
       return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
     }
-    await this.attempts.clear([key]);
+    // With a second factor the password alone must not reset the count: wrong MFA
+    // codes add to it, and a successful VerifyMfa clears it.
+    if (!user.mfaEnabled) await this.attempts.clear([key]);
     if (user.status === 'suspended') return { status: 'SUSPENDED' };
     if (user.status !== 'active') return { status: 'FAILED' };
     await this.upgradeHashIfNeeded(user, credentials.password);
+    const challenge = await this.mfa.challengeIfEnabled(user, device, ip);
+    if (challenge) return challenge;
     await this.users.recordLogin(user.id, this.clock.now());
     return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
   }
@@ -116,10 +144,19 @@ export class AuthService {
       });
     }
     assertPasswordPolicy(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
-    await this.users.updatePasswordHash(user.id, await this.hasher.hash(newPassword));
-    await this.attempts.clear(keys);
-    const revoked = await this.sessions.revokeAllExcept(user.id, principal.sessionId);
+    const passwordHash = await this.hasher.hash(newPassword);
+    const revoked = await this.db.transaction(async () => {
+      await this.users.updatePasswordHash(user.id, passwordHash);
+      await this.attempts.clear(keys);
+      await this.accountMail.queuePasswordChanged(user);
+      return this.sessions.revokeAllExcept(user.id, principal.sessionId);
+    });
     this.logger.log(`Password changed; ${revoked} other session(s) revoked`);
+  }
+
+  /** Lifts the lockout of the user's identifiers (after a password reset). */
+  async clearLockout(user: Pick<UserRecord, 'email' | 'phone'>): Promise<void> {
+    await this.attempts.clear(identifierKeysOf(user));
   }
 
   async getActiveUser(userId: string): Promise<UserRecord> {

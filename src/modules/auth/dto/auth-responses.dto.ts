@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUTH_STATUS, USER_ROLE, USER_STATUS, OAUTH_PROVIDER } from '../../../common/grpc/enums';
+import { AUTH_STATUS, MFA_METHOD, USER_ROLE, USER_STATUS, OAUTH_PROVIDER } from '../../../common/grpc/enums';
 
 /** Response shapes for the OpenAPI document (proto3 JSON of auth.v1 messages). */
 export class TokenPairView {
@@ -30,10 +30,23 @@ export class LockoutInfoView {
   @ApiProperty({ format: 'date-time' }) lockedUntil!: string;
 }
 
+export class MfaMethodInfoView {
+  @ApiProperty({ enum: MFA_METHOD }) method!: string;
+  @ApiProperty() hint!: string;
+  @ApiProperty() isDefault!: boolean;
+}
+
+export class MfaChallengeView {
+  @ApiProperty({ description: 'Single-use; answer it with VerifyMfa' }) challengeToken!: string;
+  @ApiProperty({ type: MfaMethodInfoView, isArray: true }) availableMethods!: MfaMethodInfoView[];
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
 export class AuthResponseView {
   @ApiProperty({ enum: AUTH_STATUS }) status!: string;
   @ApiPropertyOptional({ type: TokenPairView }) tokens?: TokenPairView;
   @ApiPropertyOptional({ type: UserSnapshotView }) user?: UserSnapshotView;
+  @ApiPropertyOptional({ type: MfaChallengeView }) mfaChallenge?: MfaChallengeView;
   @ApiPropertyOptional({ type: LockoutInfoView }) lockoutInfo?: LockoutInfoView;
   @ApiProperty() message!: string;
 }
