@@ -4,7 +4,8 @@ import { SERVICE_VERSION } from './version';
 
 /** OpenAPI 3.1 generated from the REST controllers, at /api-docs/openapi.{json,yaml}, UI at /swagger-ui. */
 export function setupOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+  // Built on the first request for the docs, not at startup: an idle service never holds it.
+  const document = () => SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('auth-service')

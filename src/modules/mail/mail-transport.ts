@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { AppConfig } from '../../config/app-config';
 import { parseSmtpUrl } from '../../config/smtp-url';
 import type { RenderedMail } from './mail.model';
@@ -16,12 +16,15 @@ export abstract class MailTransport {
  * nothing stays open between sends to keep the process alive.
  */
 export class SmtpMailTransport extends MailTransport {
-  private readonly transporter: ReturnType<typeof createTransport>;
+  private readonly transporter: Transporter;
 
   constructor(private readonly config: AppConfig['mail']) {
     super();
     const endpoint = parseSmtpUrl(config.smtpUrl!);
     const pass = config.smtpPassword?.reveal() ?? endpoint.urlPassword ?? '';
+    // Required here, not at the top: a service without SMTP_URL never loads nodemailer.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
     this.transporter = createTransport({
       host: endpoint.host,
       port: endpoint.port,

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import * as QRCode from 'qrcode';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { hashOpaqueToken, newOpaqueToken } from '../../common/crypto/opaque-token';
@@ -78,6 +77,8 @@ export class TotpService {
 
     const secret = newTotpSecret();
     const uri = provisioningUri(this.config.mfa.issuer, user.email ?? user.phone ?? user.id, secret);
+    // Loaded on the first enrolment only: idle processes do not need it.
+    const QRCode = await import('qrcode');
     const qrCodeSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SETUP_TTL_MS);

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DomainError } from '../../common/errors/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AvatarStorage } from './avatar-storage';
+
+/** The SDK is loaded on first use: it is large, and a service without S3_URL never needs it. */
+type S3Sdk = typeof import('@aws-sdk/client-s3') & Pick<typeof import('@aws-sdk/s3-request-presigner'), 'getSignedUrl'>;
 
 interface Location {
   readonly endpoint: string;
@@ -33,7 +35,7 @@ export function parseS3Url(s3Url: string, publicUrl?: string): Location {
 export class S3AvatarStorage extends AvatarStorage {
   private readonly logger = new Logger('AvatarStorage');
   private readonly location?: Location;
-  private client?: S3Client;
+  private client?: Promise<{ s3: S3Client; sdk: S3Sdk }>;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     super();
@@ -45,16 +47,16 @@ export class S3AvatarStorage extends AvatarStorage {
   }
 
   async presignPut(key: string, contentType: string, contentLength: number, expiresInSeconds: number): Promise<string> {
-    const { s3, location } = this.connection();
-    const command = new PutObjectCommand({ Bucket: location.bucket, Key: location.prefix + key, ContentType: contentType, ContentLength: contentLength });
+    const { s3, sdk, location } = await this.connection();
+    const command = new sdk.PutObjectCommand({ Bucket: location.bucket, Key: location.prefix + key, ContentType: contentType, ContentLength: contentLength });
     // Content type and length are signed: the URL accepts no other type or size.
-    return this.call(() => getSignedUrl(s3, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) }));
+    return this.call(() => sdk.getSignedUrl(s3, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) }));
   }
 
   async head(key: string): Promise<{ contentType: string; size: number } | null> {
-    const { s3, location } = this.connection();
+    const { s3, sdk, location } = await this.connection();
     try {
-      const out = await s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.prefix + key }));
+      const out = await s3.send(new sdk.HeadObjectCommand({ Bucket: location.bucket, Key: location.prefix + key }));
       return { contentType: out.ContentType ?? '', size: out.ContentLength ?? 0 };
     } catch (e) {
       if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
@@ -63,19 +65,30 @@ export class S3AvatarStorage extends AvatarStorage {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    const { s3, location } = this.connection();
-    await this.call(() => Promise.all(keys.map((key) => s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.prefix + key })))));
+    const { s3, sdk, location } = await this.connection();
+    await this.call(() => Promise.all(keys.map((key) => s3.send(new sdk.DeleteObjectCommand({ Bucket: location.bucket, Key: location.prefix + key })))));
   }
 
   publicUrl(key: string): string {
-    const { location } = this.connection();
+    const location = this.requireLocation();
     return location.publicBase + location.prefix + key;
   }
 
-  private connection(): { s3: S3Client; location: Location } {
+  private requireLocation(): Location {
     if (!this.location) throw new DomainError('STORAGE_NOT_CONFIGURED', 'storage not configured');
-    this.client ??= new S3Client({
-      endpoint: this.location.endpoint,
+    return this.location;
+  }
+
+  private async connection(): Promise<{ s3: S3Client; sdk: S3Sdk; location: Location }> {
+    const location = this.requireLocation();
+    this.client ??= this.connect(location);
+    return { ...(await this.client), location };
+  }
+
+  private async connect(location: Location): Promise<{ s3: S3Client; sdk: S3Sdk }> {
+    const sdk: S3Sdk = { ...(await import('@aws-sdk/client-s3')), getSignedUrl: (await import('@aws-sdk/s3-request-presigner')).getSignedUrl };
+    const s3 = new sdk.S3Client({
+      endpoint: location.endpoint,
       region: this.config.s3.region,
       forcePathStyle: true,
       // Without keys the SDK's default chain applies (instance roles, web identity).
@@ -87,7 +100,7 @@ export class S3AvatarStorage extends AvatarStorage {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 2,
     });
-    return { s3: this.client, location: this.location };
+    return { s3, sdk };
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
