@@ -55,3 +55,11 @@ describe('configuration', () => {
     expect(problemsOf({ SMTP_PASSWORD_FILE: path.join(dir, 'missing') }).join()).toMatch(/SMTP_PASSWORD_FILE cannot be read/);
   });
 });
+
+describe('log redaction', () => {
+  it('replaces secret values at any depth and keeps the rest', async () => {
+    const { redactSecrets } = await import('../../src/common/observability/logger.options');
+    const out = redactSecrets({ msg: 'x', password: 'p1', nested: { refreshToken: 'r1', list: [{ Authorization: 'Bearer t' }], keep: 1 } });
+    expect(out).toEqual({ msg: 'x', password: '[redacted]', nested: { refreshToken: '[redacted]', list: [{ Authorization: '[redacted]' }], keep: 1 } });
+  });
+});
