@@ -1,0 +1,101 @@
+// Starts the built service (dist/main.js) as its own process and samples its RSS.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const NODE = path.join(ROOT, 'node_modules/.bin/node');
+
+export function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The V8 flags `npm start` uses, so benchmarks measure the service as it is started. */
+export const START_FLAGS = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  .scripts.start.split(/\s+/).filter((t) => t.startsWith('--'));
+
+/** Environment assignments that prefix the start command (MALLOC_ARENA_MAX=2). */
+export const START_ENV = Object.fromEntries(
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.split(/\s+/)
+    .filter((t) => /^[A-Z_]+=/.test(t)).map((t) => t.split('=')),
+);
+
+export async function startServer({ port, grpcPort, env = {}, args = START_FLAGS }) {
+  const started = process.hrtime.bigint();
+  const child = spawn(NODE, [...args, path.join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      GRPC_HOST: '127.0.0.1',
+      PORT: String(port),
+      GRPC_PORT: String(grpcPort),
+      JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123',
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      JSON_LOGS: 'true',
+      SESSION_CLEANUP_INTERVAL_SECONDS: '0',
+      ...START_ENV,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, 60_000, 'readiness').catch((e) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message}\n${output.slice(-2000)}`);
+  });
+  const coldStartMs = Number(process.hrtime.bigint() - started) / 1e6;
+  let peak = rssOf(child.pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid))), 50);
+  return {
+    pid: child.pid,
+    url,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    coldStartMs,
+    rss: () => rssOf(child.pid),
+    peakRss: () => peak,
+    resetPeak: () => (peak = rssOf(child.pid)),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    output: () => output,
+    async stop() {
+      clearInterval(sampler);
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
