@@ -1,0 +1,106 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { MfaChallengeService } from '../totp/mfa-challenge.service';
+import type { DeviceInfo } from '../sessions/session.model';
+import type { UserRecord } from '../users/user.model';
+import { UsersRepository } from '../users/users.repository';
+import type { AuthOutcome, LockoutDetails } from './auth.model';
+import { LoginAttemptsRepository, type AttemptState } from './login-attempts.repository';
+import { PasswordHasher } from './password-hasher';
+import { TokenIssuer } from './token-issuer.service';
+
+/**
+ * The password step every password sign-in shares (Authenticate by email or phone,
+ * SignInWithRoblox by Roblox user id): lockout per lockout key, one argon2 verify
+ * whether or not the user exists, one generic FAILED, then the MFA step or tokens.
+ */
+@Injectable()
+export class PasswordSignIn {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly attempts: LoginAttemptsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly issuer: TokenIssuer,
+    private readonly mfa: MfaChallengeService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Every failure (unknown user, wrong password, no password, inactive account)
+   * answers FAILED with the same message and about the same time: the unknown path
+   * still runs a dummy verify. Failures count under `key` (e.g. `email:<address>`,
+   * `roblox:<id>`), known or not, so LOCKED reveals nothing either. `findUser` runs
+   * only when the key is not locked.
+   */
+  async signIn(key: string, findUser: () => Promise<UserRecord | null>, password: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    const locked = this.lockoutOf(await this.attempts.find(key));
+    if (locked) return { status: 'LOCKED', lockout: locked };
+
+    const user = await findUser();
+    const valid = await this.checkPassword(user, password);
+    if (!valid || !user) {
+      const state = await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
+      const nowLocked = this.lockoutOf(state);
+      return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
+    }
+    // With a second factor the password alone must not reset the count: wrong MFA
+    // codes add to it, and a successful VerifyMfa clears it.
+    if (!user.mfaEnabled) await this.attempts.clear([key]);
+    if (user.status === 'suspended') return { status: 'SUSPENDED' };
+    if (user.status !== 'active') return { status: 'FAILED' };
+    await this.upgradeHashIfNeeded(user, password);
+    return this.complete(user, device, ip);
+  }
+
+  /**
+   * The end of any sign-in once the first factor passed and the account is active:
+   * MFA_REQUIRED with a challenge for a user with TOTP, otherwise the session.
+   */
+  async complete(user: UserRecord, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    const challenge = await this.mfa.challengeIfEnabled(user, device, ip);
+    if (challenge) return challenge;
+    await this.users.recordLogin(user.id, this.clock.now());
+    return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
+  }
+
+  /** A user without a password (or unknown) still costs one argon2 verify. */
+  async checkPassword(user: UserRecord | null, password: string): Promise<boolean> {
+    if (!user?.passwordHash) {
+      await this.hasher.dummyVerify(password);
+      return false;
+    }
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  /** The lock in force for a lockout state, or null. */
+  lockoutOf(state: AttemptState | null): LockoutDetails | null {
+    const now = this.clock.now().getTime();
+    if (!state?.lockedUntil || state.lockedUntil.getTime() <= now) return null;
+    return {
+      failedAttempts: state.failedAttempts,
+      maxAttempts: this.config.signIn.maxFailedAttempts,
+      lockedUntil: state.lockedUntil,
+      retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now) / 1000),
+    };
+  }
+
+  lockoutMs(): number {
+    return this.config.signIn.lockoutMinutes * 60_000;
+  }
+
+  /** bcrypt hashes from the migrated Roblox service, or older argon2 parameters, are replaced after a successful sign-in. */
+  private async upgradeHashIfNeeded(user: UserRecord, password: string): Promise<void> {
+    if (!user.passwordHash || !this.hasher.needsRehash(user.passwordHash)) return;
+    try {
+      await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(password));
+    } catch (e) {
+      // Not worth failing a correct sign-in over: the next one tries again.
+      this.logger.warn(`Password re-hash failed: ${e instanceof Error ? e.message : 'unknown error'}`);
+    }
+  }
+}

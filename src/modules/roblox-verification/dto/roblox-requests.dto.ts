@@ -1,0 +1,52 @@
+import { Matches } from 'class-validator';
+import { NestedMessage, OptionalString, UuidField } from '../../../common/validation/fields';
+import { ClientInfoDto } from '../../auth/dto/client-info.dto';
+import { RobloxUserIdField } from './roblox-user-id.field';
+
+/** Long enough for any policy-conforming password, short enough to bound hashing work. */
+const PASSWORD_INPUT_MAX = 1024;
+
+export class StartVerificationRequestDto {
+  @RobloxUserIdField({ required: true })
+  robloxUserId!: string;
+}
+
+export class SignUpWithRobloxRequestDto {
+  @RobloxUserIdField({ required: true })
+  robloxUserId!: string;
+
+  @OptionalString(PASSWORD_INPUT_MAX, 'Optional; 8-128 characters with at least one letter and one digit')
+  password?: string;
+
+  @OptionalString(100, 'Defaults to the Roblox display name')
+  @Matches(/^\P{Cc}*$/u, { message: '$property must be a single line without control characters' })
+  displayName?: string;
+
+  @UuidField({ required: true, description: 'The app installation signing up' })
+  installationId!: string;
+
+  @NestedMessage(() => ClientInfoDto, { required: true })
+  clientInfo!: ClientInfoDto;
+}
+
+export class SignInWithRobloxRequestDto {
+  @RobloxUserIdField({ required: true })
+  robloxUserId!: string;
+
+  @OptionalString(PASSWORD_INPUT_MAX, 'Without it, the Roblox profile must show the live verification code')
+  password?: string;
+
+  @UuidField({ required: true, description: 'The app installation signing in' })
+  installationId!: string;
+
+  @NestedMessage(() => ClientInfoDto, { required: true })
+  clientInfo!: ClientInfoDto;
+}
+
+export class LinkRobloxAccountRequestDto {
+  @RobloxUserIdField({ required: true })
+  robloxUserId!: string;
+}
+
+/** UnlinkRobloxAccount and GetRobloxIdentity have no fields. */
+export class EmptyRobloxRequestDto {}

@@ -1,0 +1,152 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/errors/domain-error';
+import { Db } from '../../database/db';
+import type { AuthOutcome } from '../auth/auth.model';
+import { robloxLockoutKey } from '../auth/auth.service';
+import { PasswordHasher } from '../auth/password-hasher';
+import { assertPasswordPolicy } from '../auth/password-policy';
+import { PasswordSignIn } from '../auth/password-sign-in.service';
+import type { DeviceInfo } from '../sessions/session.model';
+import type { UserRecord } from '../users/user.model';
+import { UsersRepository } from '../users/users.repository';
+import { alreadyLinked } from './pg-roblox-verification.repository';
+import { RobloxProofService } from './roblox-proof.service';
+import { RobloxVerificationRepository, type RobloxIdentityRecord } from './roblox-verification.repository';
+
+export interface RobloxSignUpInput {
+  readonly robloxUserId: string;
+  readonly password?: string;
+  readonly displayName?: string;
+}
+
+export interface RobloxSignInInput {
+  readonly robloxUserId: string;
+  readonly password?: string;
+}
+
+/** SignUpWithRoblox, SignInWithRoblox, LinkRobloxAccount, UnlinkRobloxAccount, GetRobloxIdentity. */
+@Injectable()
+export class RobloxAccountsService {
+  private readonly logger = new Logger('Roblox');
+
+  constructor(
+    private readonly proofs: RobloxProofService,
+    private readonly repo: RobloxVerificationRepository,
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordSignIn,
+    private readonly hasher: PasswordHasher,
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates an active account linked to the proven Roblox user and signs in. The
+   * code is spent in the transaction that creates the account, so a sign-up refused
+   * by the unique index (ROBLOX_ALREADY_LINKED) leaves the code usable.
+   */
+  async signUp(input: RobloxSignUpInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    const password = input.password || undefined;
+    if (password !== undefined) assertPasswordPolicy(password, undefined);
+    // Which Roblox users have an account is public anyway (GetProfile by Roblox id): no proof needed to say so.
+    if (await this.users.findByRobloxUserId(input.robloxUserId)) throw alreadyLinked();
+    const proof = await this.proofs.check(input.robloxUserId);
+    const passwordHash = password === undefined ? null : await this.hasher.hash(password);
+    let user: UserRecord;
+    try {
+      user = await this.db.transaction(async () => {
+        await this.proofs.consume(proof);
+        return this.users.create({
+          passwordHash,
+          status: 'active',
+          displayName: (input.displayName?.trim() || proof.user.displayName).slice(0, 100),
+          roblox: { userId: proof.user.id, username: proof.user.name, linkedAt: this.clock.now() },
+        });
+      });
+    } catch (e) {
+      // The account has no email or phone: the only unique index it can hit is the Roblox one.
+      if (e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') throw alreadyLinked();
+      throw e;
+    }
+    this.logger.log({ userId: user.id }, 'Account created with a Roblox identity');
+    return this.passwords.complete(user, device, ip);
+  }
+
+  /**
+   * With a password: exactly Authenticate's checks (lockout under `roblox:<id>`, one
+   * generic FAILED). Without one: the profile-code proof is the credential; it is
+   * checked before anything about the account is answered, and spent only when the
+   * account can sign in. Accounts with TOTP get MFA_REQUIRED either way.
+   */
+  async signIn(input: RobloxSignInInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
+    if (input.password) {
+      return this.passwords.signIn(robloxLockoutKey(input.robloxUserId), () => this.users.findByRobloxUserId(input.robloxUserId), input.password, device, ip);
+    }
+    const user = await this.users.findByRobloxUserId(input.robloxUserId);
+    const proof = await this.proofs.check(input.robloxUserId);
+    if (!user) return { status: 'FAILED' };
+    if (user.status === 'suspended') return { status: 'SUSPENDED' };
+    if (user.status !== 'active') return { status: 'FAILED' };
+    await this.proofs.consume(proof);
+    await this.repo.refreshUsername(user.id, proof.user.id, proof.user.name);
+    return this.passwords.complete({ ...user, robloxUsername: proof.user.name }, device, ip);
+  }
+
+  /** Links the proven Roblox user to the caller's account (which must have no link yet). */
+  async link(userId: string, robloxUserId: string): Promise<RobloxIdentityRecord> {
+    const user = await this.activeUser(userId);
+    if (user.robloxUserId) {
+      throw new DomainError(
+        'ROBLOX_ACCOUNT_HAS_LINK',
+        user.robloxUserId === robloxUserId ? 'This Roblox user is already linked to your account' : 'Your account is linked to another Roblox user; unlink it first',
+      );
+    }
+    const holder = await this.users.findByRobloxUserId(robloxUserId);
+    if (holder) throw alreadyLinked();
+    const proof = await this.proofs.check(robloxUserId);
+    const identity: RobloxIdentityRecord = { robloxUserId: proof.user.id, username: proof.user.name, linkedAt: this.clock.now() };
+    // Spent and linked together: a link refused by the unique index leaves the code usable.
+    await this.db.transaction(async () => {
+      await this.proofs.consume(proof);
+      if (!(await this.repo.link(userId, identity))) {
+        throw new DomainError('ROBLOX_ACCOUNT_HAS_LINK', 'Your account was linked to a Roblox user meanwhile');
+      }
+    });
+    this.logger.log({ userId }, 'Roblox identity linked');
+    return identity;
+  }
+
+  /**
+   * Removes the caller's Roblox link. An account with neither a password nor an email
+   * address keeps it: without it nobody could sign in to the account again.
+   */
+  async unlink(userId: string): Promise<void> {
+    await this.activeUser(userId);
+    const result = await this.repo.unlink(userId, this.clock.now());
+    if (result === 'not_linked') throw notLinked();
+    if (result === 'last_sign_in_method') {
+      throw new DomainError(
+        'ROBLOX_UNLINK_LAST_SIGN_IN',
+        'The Roblox identity is the only way to sign in to this account (no password, no email address); it cannot be unlinked',
+      );
+    }
+    this.logger.log({ userId }, 'Roblox identity unlinked');
+  }
+
+  async getIdentity(userId: string): Promise<RobloxIdentityRecord> {
+    const identity = await this.repo.findIdentity(userId);
+    if (!identity) throw notLinked();
+    return identity;
+  }
+
+  private async activeUser(userId: string): Promise<UserRecord> {
+    const user = await this.users.findById(userId);
+    if (!user || user.status === 'deleted') throw new DomainError('UNAUTHENTICATED', 'Invalid or expired access token');
+    if (user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
+    return user;
+  }
+}
+
+function notLinked(): DomainError {
+  return new DomainError('ROBLOX_NOT_LINKED', 'No Roblox user is linked to this account');
+}
