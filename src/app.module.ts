@@ -9,8 +9,10 @@ import { loggerParams } from './common/observability/logger.options';
 import { DatabaseModule, type DatabaseOptions } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { PortfolioModule } from './modules/portfolio/portfolio.module';
 import { RecoveryModule } from './modules/recovery/recovery.module';
 import { RoadmapModule } from './modules/roadmap/roadmap.module';
+import { RobloxVerificationModule } from './modules/roblox-verification/roblox-verification.module';
 import { TotpModule } from './modules/totp/totp.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { UserAdminModule } from './modules/users/user-admin.module';
@@ -45,6 +47,8 @@ export class AppModule {
         TotpModule,
         RecoveryModule,
         UserAdminModule,
+        RobloxVerificationModule,
+        PortfolioModule,
         RoadmapModule,
       ],
     };

@@ -69,6 +69,8 @@ export interface AppConfig {
     readonly bootstrapAdmin: { readonly email?: string; readonly password?: Secret };
   };
   readonly mfa: { readonly encryptionKeys?: Secret; readonly issuer: string };
+  /** The Roblox users API (GET {apiUrl}/v1/users/{id}) and the lifetime of verification codes. */
+  readonly roblox: { readonly apiUrl: string; readonly apiTimeoutMs: number; readonly codeTtlMinutes: number };
   readonly shutdownGraceMs: number;
 }
 
@@ -182,6 +184,11 @@ export function loadConfig(env: Env): AppConfig {
       bootstrapAdmin: { email: r.str('BOOTSTRAP_ADMIN_EMAIL'), password: r.secret('BOOTSTRAP_ADMIN_PASSWORD') },
     },
     mfa: { encryptionKeys: r.secret('MFA_ENCRYPTION_KEY'), issuer: r.str('TOTP_ISSUER', 'auth-service') },
+    roblox: {
+      apiUrl: r.url('ROBLOX_API_URL', ['http', 'https'], 'https://users.roblox.com') ?? 'https://users.roblox.com',
+      apiTimeoutMs: r.int('ROBLOX_API_TIMEOUT_MS', 5000, 100, 60_000),
+      codeTtlMinutes: r.int('ROBLOX_CODE_TTL_MINUTES', 60, 1, 7 * 24 * 60),
+    },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
   };
   if (config.db.poolMin > config.db.poolMax) r.problems.push('DB_POOL_MIN must not exceed DB_POOL_MAX');

@@ -35,24 +35,30 @@ export class Db {
     return this.dataSource.transaction((manager) => this.current.run(manager, fn));
   }
 
-  async run<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Rows<T>> {
+  /**
+   * Runs one statement. `prepare` names it: outside transactions each pooled
+   * connection then parses and plans it once (pg named statements), which the
+   * hot paths (token checks, rotation, sign-in) use. Only fixed SQL text may be
+   * named, never text built from input.
+   */
+  async run<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = [], prepare?: string): Promise<Rows<T>> {
     const runner = this.current.getStore()?.queryRunner;
     if (runner) {
       const result = await runner.query(sql, params, true);
       return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? 0 };
     }
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const result = await pool.query<T>(sql, params);
+    const result = prepare ? await pool.query<T>({ name: prepare, text: sql, values: params }) : await pool.query<T>(sql, params);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
   /** Rows of a parameterised statement (SELECT, or anything with RETURNING). */
-  async query<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.run<T>(sql, params)).rows;
+  async query<T extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = [], prepare?: string): Promise<T[]> {
+    return (await this.run<T>(sql, params, prepare)).rows;
   }
 
   /** The number of rows a statement touched. */
-  async execute(sql: string, params: unknown[] = []): Promise<number> {
-    return (await this.run(sql, params)).rowCount;
+  async execute(sql: string, params: unknown[] = [], prepare?: string): Promise<number> {
+    return (await this.run(sql, params, prepare)).rowCount;
   }
 }

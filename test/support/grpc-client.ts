@@ -19,9 +19,14 @@ export interface GrpcError extends grpc.ServiceError {
 }
 
 /** A promise-returning client of one service, built from proto/ like any real client. */
-export function grpcClient(address: string, pkg: 'auth.v1' | 'auth.v2' | 'users.v1' | 'users.v2'): { call: Unary; client: grpc.Client; close(): void } {
-  const [name, version] = pkg.split('.');
-  const service = name === 'auth' ? 'AuthService' : 'UserService';
+const SERVICES = { auth: 'AuthService', users: 'UserService', roblox: 'RobloxService', portfolio: 'PortfolioService' } as const;
+
+export function grpcClient(
+  address: string,
+  pkg: 'auth.v1' | 'auth.v2' | 'users.v1' | 'users.v2' | 'roblox.v1' | 'portfolio.v1',
+): { call: Unary; client: grpc.Client; close(): void } {
+  const [name, version] = pkg.split('.') as [keyof typeof SERVICES, string];
+  const service = SERVICES[name];
   const Ctor = loaded[name][version][service];
   const client = new Ctor(address, grpc.credentials.createInsecure());
   const call: Unary = (method, request, metadata = {}) =>

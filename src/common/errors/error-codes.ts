@@ -47,6 +47,26 @@ export const ERROR_KIND = {
   TOTP_NOT_ENABLED: 'precondition',
   MFA_SETUP_TOKEN_INVALID: 'invalid',
   MFA_CHALLENGE_INVALID: 'unauthenticated',
+  // roblox identity
+  ROBLOX_USER_NOT_FOUND: 'not_found',
+  ROBLOX_USER_BANNED: 'permission_denied',
+  ROBLOX_UNAVAILABLE: 'unavailable',
+  ROBLOX_CODE_NOT_FOUND: 'precondition',
+  ROBLOX_CODE_NOT_IN_PROFILE: 'precondition',
+  ROBLOX_ALREADY_LINKED: 'already_exists',
+  ROBLOX_ACCOUNT_HAS_LINK: 'precondition',
+  ROBLOX_NOT_LINKED: 'not_found',
+  ROBLOX_UNLINK_LAST_SIGN_IN: 'precondition',
+  // portfolio
+  PROFILE_NOT_FOUND: 'not_found',
+  EXPERIENCE_NOT_FOUND: 'not_found',
+  EXPERIENCE_TITLE_TAKEN: 'already_exists',
+  EXPERIENCE_LIMIT_REACHED: 'precondition',
+  SKILL_NOT_FOUND: 'not_found',
+  SKILL_CATEGORY_NOT_FOUND: 'not_found',
+  SKILL_ALREADY_EXISTS: 'already_exists',
+  SKILL_LIMIT_REACHED: 'precondition',
+  SKILL_CATEGORY_LIMIT_REACHED: 'precondition',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_KIND;

@@ -1,12 +1,12 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
+import type { ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error';
 import { RequestOrigin } from '../network/request-origin';
-import { RATE_LIMIT_BUCKET } from './rate-limited.decorator';
+import { RATE_LIMIT_BUCKET, RATE_LIMIT_BY } from './rate-limited.decorator';
 
 /** gRPC has no response object to put headers on; RetryInfo carries the delay there. */
 const NO_HEADERS = { header: () => undefined };
@@ -47,12 +47,34 @@ export class RateLimitGuard extends ThrottlerGuard {
     return String(req.ip ?? '');
   }
 
+  /** The IP's budget, then (with `@RateLimited(bucket, { by })`) the budget of the request field's value. */
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    await super.handleRequest(props);
+    const by = this.reflector.get<string | undefined>(RATE_LIMIT_BY, props.context.getHandler());
+    const value = by ? this.fieldOf(props.context, by) : undefined;
+    if (value === undefined) return true;
+    // Prefixed so a field value can never share a counter with an IP address.
+    return super.handleRequest({ ...props, getTracker: async () => `${by}=${value}` });
+  }
+
   protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
     return `${throttlerName}:${this.bucketOf(context)}:${tracker}`;
   }
 
   protected override async throwThrottlingException(_: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new DomainError('RATE_LIMITED', 'Too many requests; retry later', { retryAfterSeconds: Math.max(1, Math.ceil(detail.timeToBlockExpire)) });
+  }
+
+  /**
+   * The raw field of the request (guards run before validation): the decoded gRPC
+   * message or the JSON body. Numbers and strings count alike ("42" and 42); other
+   * shapes are left to validation, which refuses them.
+   */
+  private fieldOf(context: ExecutionContext, field: string): string | undefined {
+    const payload: unknown = context.getType() === 'rpc' ? context.getArgByIndex(0) : context.switchToHttp().getRequest<FastifyRequest>().body;
+    const value = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)[field] : undefined;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    return typeof value === 'string' && value !== '' && value.length <= 64 ? value.trim() : undefined;
   }
 
   private bucketOf(context: ExecutionContext): string | undefined {

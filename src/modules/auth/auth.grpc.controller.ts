@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import { CurrentPrincipal, ReadOnly } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { Public } from '../../common/auth/public.decorator';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
@@ -52,9 +52,10 @@ export class AuthGrpcController {
     return presentTokenPair(await this.issuer.refresh(req.refreshToken, this.origin.ofGrpc(call, md)), GRPC_WIRE);
   }
 
+  @ReadOnly()
   @GrpcMethod('AuthService', 'ValidateCredentials')
   async validateCredentials(@Payload() _: EmptyRequestDto, @CurrentPrincipal() p: Principal) {
-    return { valid: true, user: presentUserSnapshot(await this.auth.getActiveUser(p.userId), GRPC_WIRE) };
+    return { valid: true, user: presentUserSnapshot(await this.auth.validateSession(p), GRPC_WIRE) };
   }
 
   @GrpcMethod('AuthService', 'SignOut')

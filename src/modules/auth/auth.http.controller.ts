@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentPrincipal } from '../../common/auth/auth.decorators';
+import { CurrentPrincipal, ReadOnly } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { Public } from '../../common/auth/public.decorator';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
@@ -58,12 +58,13 @@ export class AuthHttpController {
     return presentTokenPair(await this.issuer.refresh(req.refreshToken, this.origin.ofHttp(http)), JSON_WIRE);
   }
 
+  @ReadOnly()
   @Get('credentials')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'ValidateCredentials: check the access token and its session' })
   @ApiOkResponse({ type: ValidateCredentialsResponseView })
   async validateCredentials(@CurrentPrincipal() p: Principal) {
-    return { valid: true, user: presentUserSnapshot(await this.auth.getActiveUser(p.userId), JSON_WIRE) };
+    return { valid: true, user: presentUserSnapshot(await this.auth.validateSession(p), JSON_WIRE) };
   }
 
   @Post('signout')

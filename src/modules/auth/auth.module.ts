@@ -11,6 +11,7 @@ import { AuthHttpController } from './auth.http.controller';
 import { AuthService } from './auth.service';
 import { LoginAttemptsRepository } from './login-attempts.repository';
 import { PasswordHasher } from './password-hasher';
+import { PasswordSignIn } from './password-sign-in.service';
 import { PgLoginAttemptsRepository } from './pg-login-attempts.repository';
 import { TokenIssuer } from './token-issuer.service';
 import { JwksHttpController } from './tokens/jwks.http.controller';
@@ -21,6 +22,7 @@ import { TokenService } from './tokens/token.service';
   controllers: [AuthGrpcController, AuthHttpController, JwksHttpController],
   providers: [
     AuthService,
+    PasswordSignIn,
     PasswordHasher,
     TokenService,
     TokenIssuer,
@@ -29,6 +31,6 @@ import { TokenService } from './tokens/token.service';
     { provide: LiveSessionLookup, useExisting: SessionsService },
     JwtAuthGuard,
   ],
-  exports: [JwtAuthGuard, AuthService, PasswordHasher, TokenIssuer, LoginAttemptsRepository],
+  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, TokenIssuer, LoginAttemptsRepository],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { roleToProto, statusToProto } from '../../common/grpc/enums';
 import type { Wire } from '../../common/grpc/wire';
 import type { UserRecord } from '../users/user.model';
+import { presentRobloxLink } from '../users/users.presenter';
 import { AUTH_FAILED_MESSAGE, type AuthOutcome, type IssuedTokens } from './auth.model';
 
 /** auth.v1.UserSnapshot */
@@ -18,6 +19,7 @@ export function presentUserSnapshot(user: UserRecord, wire: Wire): Record<string
     linkedProviders: [],
     avatarUrl: user.avatarUrl ?? '',
     hasPassword: user.passwordHash !== null,
+    ...presentRobloxLink(user),
   };
 }
 

@@ -7,15 +7,15 @@ import { APP_CONFIG } from '../../config/config.module';
 import { Db } from '../../database/db';
 import { AccountMailService } from '../recovery/account-mail.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { MfaChallengeService } from '../totp/mfa-challenge.service';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import type { AuthOutcome, LockoutDetails } from './auth.model';
+import type { AuthOutcome } from './auth.model';
 import { normalizeIdentifier, type IdentifierType } from './identifier';
-import { LoginAttemptsRepository, type AttemptState } from './login-attempts.repository';
+import { LoginAttemptsRepository } from './login-attempts.repository';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordPolicy } from './password-policy';
+import { PasswordSignIn } from './password-sign-in.service';
 import { TokenIssuer } from './token-issuer.service';
 
 export interface Credentials {
@@ -41,7 +41,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
     private readonly sessions: SessionsService,
-    private readonly mfa: MfaChallengeService,
+    private readonly passwords: PasswordSignIn,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
@@ -96,33 +96,12 @@ export class AuthService {
 
   /**
    * Every failure (unknown identifier, wrong password, no password, inactive
-   * account) answers FAILED with the same message and about the same time: the
-   * unknown path still runs a dummy verify. Failures count per identifier, known
-   * or not, so LOCKED reveals nothing either.
+   * account) answers FAILED with the same message and about the same time;
+   * failures count per identifier, known or not (PasswordSignIn).
    */
   async authenticate(credentials: Credentials, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const id = normalizeIdentifier(credentials.identifier, credentials.identifierType ?? 'IDENTIFIER_TYPE_UNSPECIFIED');
-    const key = `${id.kind}:${id.value}`;
-    const locked = this.lockoutOf(await this.attempts.find(key));
-    if (locked) return { status: 'LOCKED', lockout: locked };
-
-    const user = await this.users.findByIdentifier(id.kind, id.value);
-    const valid = await this.checkPassword(user, credentials.password);
-    if (!valid || !user) {
-      const state = await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
-      const nowLocked = this.lockoutOf(state);
-      return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
-    }
-    // With a second factor the password alone must not reset the count: wrong MFA
-    // codes add to it, and a successful VerifyMfa clears it.
-    if (!user.mfaEnabled) await this.attempts.clear([key]);
-    if (user.status === 'suspended') return { status: 'SUSPENDED' };
-    if (user.status !== 'active') return { status: 'FAILED' };
-    await this.upgradeHashIfNeeded(user, credentials.password);
-    const challenge = await this.mfa.challengeIfEnabled(user, device, ip);
-    if (challenge) return challenge;
-    await this.users.recordLogin(user.id, this.clock.now());
-    return { status: 'SUCCESS', tokens: await this.issuer.issue(user, device, ip), user };
+    return this.passwords.signIn(`${id.kind}:${id.value}`, () => this.users.findByIdentifier(id.kind, id.value), credentials.password, device, ip);
   }
 
   /** Verifies the current password (failures count towards lockout), sets the new one, ends every other session. */
@@ -130,14 +109,14 @@ export class AuthService {
     const user = await this.getActiveUser(principal.userId);
     const keys = identifierKeysOf(user);
     for (const key of keys) {
-      const locked = this.lockoutOf(await this.attempts.find(key));
+      const locked = this.passwords.lockoutOf(await this.attempts.find(key));
       if (locked) {
         throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
       }
     }
-    if (!(await this.checkPassword(user, currentPassword))) {
+    if (!(await this.passwords.checkPassword(user, currentPassword))) {
       for (const key of keys) {
-        await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
+        await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.passwords.lockoutMs());
       }
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The current password is incorrect', {
         violations: [{ field: 'currentPassword', description: 'is incorrect' }],
@@ -159,6 +138,18 @@ export class AuthService {
     await this.attempts.clear(identifierKeysOf(user));
   }
 
+  /**
+   * ValidateCredentials: the session must still exist and its user be active.
+   * One statement checks both and reads the snapshot, so the handler can skip
+   * the guard's separate session look-up (it is marked @ReadOnly for that).
+   */
+  async validateSession(principal: Principal): Promise<UserRecord> {
+    const user = await this.users.findBySession(principal.sessionId, principal.userId, this.clock.now());
+    if (!user || user.status === 'deleted') throw new DomainError('AUTH_SESSION_REVOKED', 'Invalid or expired access token');
+    if (user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
+    return user;
+  }
+
   async getActiveUser(userId: string): Promise<UserRecord> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError('UNAUTHENTICATED', 'Invalid or expired access token');
@@ -166,46 +157,21 @@ export class AuthService {
     return user;
   }
 
-  /** A user without a password (or unknown) still costs one argon2 verify. */
-  private async checkPassword(user: UserRecord | null, password: string): Promise<boolean> {
-    if (!user?.passwordHash) {
-      await this.hasher.dummyVerify(password);
-      return false;
-    }
-    return this.hasher.verify(user.passwordHash, password);
-  }
-
-  /** bcrypt hashes from the migrated Roblox service, or older argon2 parameters, are replaced after a successful sign-in. */
-  private async upgradeHashIfNeeded(user: UserRecord, password: string): Promise<void> {
-    if (!user.passwordHash || !this.hasher.needsRehash(user.passwordHash)) return;
-    try {
-      await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(password));
-    } catch (e) {
-      // Not worth failing a correct sign-in over: the next one tries again.
-      this.logger.warn(`Password re-hash failed: ${e instanceof Error ? e.message : 'unknown error'}`);
-    }
-  }
-
-  private lockoutOf(state: AttemptState | null): LockoutDetails | null {
-    const now = this.clock.now().getTime();
-    if (!state?.lockedUntil || state.lockedUntil.getTime() <= now) return null;
-    return {
-      failedAttempts: state.failedAttempts,
-      maxAttempts: this.config.signIn.maxFailedAttempts,
-      lockedUntil: state.lockedUntil,
-      retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now) / 1000),
-    };
-  }
-
-  private lockoutMs(): number {
-    return this.config.signIn.lockoutMinutes * 60_000;
-  }
 }
 
-/** The lockout keys of a user: the same `kind:value` strings sign-in counts under. */
-export function identifierKeysOf(user: Pick<UserRecord, 'email' | 'phone'>): string[] {
+/**
+ * The lockout keys of a user: the same `kind:value` strings sign-in counts under
+ * (Authenticate by email or phone, SignInWithRoblox by Roblox user id).
+ */
+export function identifierKeysOf(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'robloxUserId'>>): string[] {
   const keys: string[] = [];
   if (user.email) keys.push(`email:${user.email}`);
   if (user.phone) keys.push(`phone:${user.phone}`);
+  if (user.robloxUserId) keys.push(robloxLockoutKey(user.robloxUserId));
   return keys;
+}
+
+/** The lockout key of SignInWithRoblox with a password. */
+export function robloxLockoutKey(robloxUserId: string): string {
+  return `roblox:${robloxUserId}`;
 }

@@ -16,7 +16,7 @@ export class PgLoginAttemptsRepository extends LoginAttemptsRepository {
   }
 
   async find(identifier: string): Promise<AttemptState | null> {
-    const rows = await this.db.query<Row>('SELECT failed_attempts, locked_until FROM login_attempts WHERE identifier = $1', [identifier]);
+    const rows = await this.db.query<Row>('SELECT failed_attempts, locked_until FROM login_attempts WHERE identifier = $1', [identifier], 'login_attempts_find');
     return rows[0] ? toState(rows[0]) : null;
   }
 

@@ -10,7 +10,10 @@ export interface ReadinessReport {
 }
 
 /** Services reported by grpc.health.v1 ('' is the whole server). */
-export const HEALTH_SERVICES = ['', 'auth.v1.AuthService', 'auth.v2.AuthService', 'users.v1.UserService', 'users.v2.UserService'];
+export const HEALTH_SERVICES = [
+  '', 'auth.v1.AuthService', 'auth.v2.AuthService', 'users.v1.UserService', 'users.v2.UserService',
+  'roblox.v1.RobloxService', 'portfolio.v1.PortfolioService',
+];
 const CHECK_TIMEOUT_MS = 2_000;
 const POLL_INTERVAL_MS = 2_000;
 

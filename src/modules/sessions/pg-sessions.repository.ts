@@ -70,7 +70,7 @@ export class PgSessionsRepository extends SessionsRepository {
       [
         s.userId, d.deviceId, d.installationId, d.deviceName ?? '', d.deviceType ?? '', d.clientVersion ?? '',
         JSON.stringify(d.metadata ?? {}), s.refreshTokenHash, s.ip, s.ipCountry, s.now, s.expiresAt,
-      ],
+      ], 'sessions_upsert_for_device',
     );
     return toRecord(rows[0]);
   }
@@ -96,7 +96,7 @@ export class PgSessionsRepository extends SessionsRepository {
        )
        SELECT s.*, u.status AS owner_status, u.role AS owner_role, u.email AS owner_email, p.display_name AS owner_name
          FROM s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = s.user_id`,
-      [r.presentedHash, r.newHash, r.now, r.graceSince, r.expiresAt, r.ip, r.ipCountry],
+      [r.presentedHash, r.newHash, r.now, r.graceSince, r.expiresAt, r.ip, r.ipCountry], 'sessions_rotate',
     );
     const row = rows[0];
     if (!row) return null;
@@ -115,7 +115,7 @@ export class PgSessionsRepository extends SessionsRepository {
       `SELECT u.role, u.status, r.permissions
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.role
         WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`,
-      [sessionId, userId, now],
+      [sessionId, userId, now], 'sessions_find_live',
     );
     const row = rows[0];
     return row ? { role: row.role, status: row.status, permissions: row.permissions } : null;

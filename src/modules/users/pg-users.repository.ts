@@ -21,10 +21,12 @@ interface UserRow {
   created_at: Date;
   updated_at: Date;
   mfa_enabled?: boolean;
+  roblox_user_id?: string | null;
+  roblox_username?: string | null;
 }
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
-  p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at,
+  p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at, u.roblox_user_id, u.roblox_username,
   EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id) AS mfa_enabled`;
 
 export function toUserRecord(r: UserRow): UserRecord {
@@ -42,6 +44,8 @@ export function toUserRecord(r: UserRow): UserRecord {
     locale: r.locale ?? 'en',
     timezone: r.timezone ?? 'UTC',
     mfaEnabled: r.mfa_enabled === true,
+    robloxUserId: r.roblox_user_id ?? null,
+    robloxUsername: r.roblox_username ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -59,6 +63,7 @@ export class PgUsersRepository extends UsersRepository {
       `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id
         WHERE u.${column} = $1 AND u.deleted_at IS NULL`,
       [value],
+      `users_find_by_${column}`,
     );
     return rows[0] ? toUserRecord(rows[0]) : null;
   }
@@ -71,13 +76,31 @@ export class PgUsersRepository extends UsersRepository {
     return rows[0] ? toUserRecord(rows[0]) : null;
   }
 
+  async findBySession(sessionId: string, userId: string, now: Date): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = u.id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`,
+      [sessionId, userId, now], 'users_find_by_session',
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
+  async findByRobloxUserId(robloxUserId: string): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id
+        WHERE u.roblox_user_id = $1 AND u.deleted_at IS NULL`,
+      [robloxUserId],
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
   async create(user: NewUser): Promise<UserRecord> {
     try {
       // One statement for both rows: atomic without a transaction of its own.
       const rows = await this.db.query<UserRow>(
         `WITH u AS (
-           INSERT INTO users (email, phone, password_hash, role, status)
-           VALUES ($1, $2, $3, $4, $5)
+           INSERT INTO users (email, phone, password_hash, role, status, roblox_user_id, roblox_username, roblox_linked_at)
+           VALUES ($1, $2, $3, $4, $5, $9, $10, $11)
            RETURNING *
          ), p AS (
            INSERT INTO user_profiles (user_id, display_name, locale, timezone)
@@ -88,6 +111,7 @@ export class PgUsersRepository extends UsersRepository {
         [
           user.email ?? null, user.phone ?? null, user.passwordHash, user.role ?? 'user', user.status,
           user.displayName, user.locale || 'en', user.timezone || 'UTC',
+          user.roblox?.userId ?? null, user.roblox?.username ?? null, user.roblox?.linkedAt ?? null,
         ],
       );
       return toUserRecord(rows[0]);

@@ -182,7 +182,8 @@ export class UserAdminService {
     }
     const email = changes.email !== undefined ? changes.email : current.email;
     const phone = changes.phone !== undefined ? changes.phone : current.phone;
-    if (!email && !phone) {
+    // A Roblox-linked account may have neither (it signs in with its Roblox identity).
+    if (!email && !phone && !current.robloxUserId) {
       throw DomainError.validation([{ field: paths.includes('email') ? 'email' : 'phone', description: 'a user needs an email address or a phone number' }]);
     }
     return changes;

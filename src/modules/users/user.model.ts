@@ -13,6 +13,9 @@ export interface UserRecord {
   readonly locale: string;
   readonly timezone: string;
   readonly mfaEnabled: boolean;
+  /** The linked Roblox user (a positive 64-bit integer as a string), or null. */
+  readonly robloxUserId: string | null;
+  readonly robloxUsername: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -26,4 +29,6 @@ export interface NewUser {
   readonly displayName: string;
   readonly locale?: string;
   readonly timezone?: string;
+  /** A Roblox identity proven at sign-up (SignUpWithRoblox). */
+  readonly roblox?: { readonly userId: string; readonly username: string; readonly linkedAt: Date };
 }

@@ -14,7 +14,13 @@ export function presentUserInfo(user: UserRecord, wire: Wire): Record<string, un
     avatarUrl: user.avatarUrl ?? '',
     locale: user.locale,
     timezone: user.timezone,
+    ...presentRobloxLink(user),
   };
+}
+
+/** The optional roblox_user_id / roblox_username of User, UserInfo and UserSnapshot: present only when linked. */
+export function presentRobloxLink(user: UserRecord): { robloxUserId?: string; robloxUsername?: string } {
+  return user.robloxUserId ? { robloxUserId: user.robloxUserId, robloxUsername: user.robloxUsername ?? '' } : {};
 }
 
 /** users.v1.User */
@@ -35,5 +41,6 @@ export function presentUser(user: UserRecord, wire: Wire): Record<string, unknow
     timezone: user.timezone,
     createdAt: wire.time(user.createdAt),
     updatedAt: wire.time(user.updatedAt),
+    ...presentRobloxLink(user),
   };
 }

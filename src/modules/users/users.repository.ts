@@ -5,6 +5,10 @@ export abstract class UsersRepository {
   /** A live (not soft-deleted) user by normalised email or phone. */
   abstract findByIdentifier(kind: 'email' | 'phone', value: string): Promise<UserRecord | null>;
   abstract findById(id: string): Promise<UserRecord | null>;
+  /** The owner of a live (unexpired) session: one statement for ValidateCredentials' hot path. */
+  abstract findBySession(sessionId: string, userId: string, now: Date): Promise<UserRecord | null>;
+  /** The live (not soft-deleted) user linked to a Roblox user. */
+  abstract findByRobloxUserId(robloxUserId: string): Promise<UserRecord | null>;
   /** Inserts user and profile; throws AUTH_IDENTIFIER_TAKEN when the email or phone is in use. */
   abstract create(user: NewUser): Promise<UserRecord>;
   abstract updatePasswordHash(id: string, hash: string): Promise<void>;

@@ -21,6 +21,8 @@ export class UserSnapshotView {
   @ApiProperty({ enum: OAUTH_PROVIDER, isArray: true }) linkedProviders!: string[];
   @ApiProperty() avatarUrl!: string;
   @ApiProperty() hasPassword!: boolean;
+  @ApiPropertyOptional({ description: 'Linked Roblox user id (int64 as a string); absent when none is linked' }) robloxUserId?: string;
+  @ApiPropertyOptional({ description: 'Username of the linked Roblox user; absent when none is linked' }) robloxUsername?: string;
 }
 
 export class LockoutInfoView {

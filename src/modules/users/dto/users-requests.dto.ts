@@ -43,7 +43,7 @@ function ProtoEnumList(names: readonly string[]): PropertyDecorator {
 }
 
 /** google.protobuf.FieldMask: `{paths: [...]}` on gRPC, `"name,email"` in JSON; normalised to the list of paths. */
-function FieldMaskField(): PropertyDecorator {
+export function FieldMaskField(): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ type: String, example: 'name,email', description: 'FieldMask: comma-separated field names (AIP-134)' }),
     Transform(({ value }: { value: unknown }) => {

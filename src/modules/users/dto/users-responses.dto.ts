@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_ROLE, USER_STATUS } from '../../../common/grpc/enums';
 
 /** Response shapes for the OpenAPI document (proto3 JSON of users.v1 messages). */
@@ -12,6 +12,8 @@ export class UserInfoView {
   @ApiProperty() avatarUrl!: string;
   @ApiProperty() locale!: string;
   @ApiProperty() timezone!: string;
+  @ApiPropertyOptional({ description: 'Linked Roblox user id (int64 as a string); absent when none is linked' }) robloxUserId?: string;
+  @ApiPropertyOptional({ description: 'Username of the linked Roblox user; absent when none is linked' }) robloxUsername?: string;
 }
 
 export class UserView {
@@ -30,6 +32,8 @@ export class UserView {
   @ApiProperty() timezone!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiPropertyOptional({ description: 'Linked Roblox user id (int64 as a string); absent when none is linked' }) robloxUserId?: string;
+  @ApiPropertyOptional({ description: 'Username of the linked Roblox user; absent when none is linked' }) robloxUsername?: string;
 }
 
 export class AvatarUploadUrlView {
