@@ -23,24 +23,15 @@ export function presentRobloxLink(user: UserRecord): { robloxUserId?: string; ro
   return user.robloxUserId ? { robloxUserId: user.robloxUserId, robloxUsername: user.robloxUsername ?? '' } : {};
 }
 
-/** users.v1.User */
+/** users.v1.User: UserInfo's fields plus verification, MFA, password and timestamps. */
 export function presentUser(user: UserRecord, wire: Wire): Record<string, unknown> {
   return {
-    id: wire.uuid(user.id),
-    name: user.displayName,
-    email: user.email ?? '',
-    phone: user.phone ?? '',
-    role: roleToProto(user.role),
-    status: statusToProto(user.status),
+    ...presentUserInfo(user, wire),
     emailVerified: user.emailVerified,
     phoneVerified: user.phoneVerified,
     mfaEnabled: user.mfaEnabled,
     hasPassword: user.passwordHash !== null,
-    avatarUrl: user.avatarUrl ?? '',
-    locale: user.locale,
-    timezone: user.timezone,
     createdAt: wire.time(user.createdAt),
     updatedAt: wire.time(user.updatedAt),
-    ...presentRobloxLink(user),
   };
 }
