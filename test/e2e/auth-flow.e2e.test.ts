@@ -109,6 +109,18 @@ describe('sign-up, sign-in, refresh, sign-out', () => {
     expect(await app.db.sql('SELECT 1 FROM users WHERE email = $1', [email])).toHaveLength(0);
   });
 
+  it('refuses NUL characters as field errors before anything is written', async () => {
+    const email = uniqueEmail('nul');
+    const body = credentials(email);
+    const res = await app.http('POST', '/v1/auth/signup', { body: { ...body, clientInfo: { deviceId: 'a\u0000b', metadata: { k: 'v\u0000' } }, displayName: 'x\u0000' } });
+    expect(res.status).toBe(400);
+    const fields = res.body.error.details.find((d: any) => d['@type'].endsWith('BadRequest')).fieldViolations.map((v: any) => v.field);
+    expect(fields).toEqual(expect.arrayContaining(['clientInfo.deviceId', 'clientInfo.metadata', 'displayName']));
+    expect(await app.db.sql('SELECT 1 FROM users WHERE email = $1', [email])).toHaveLength(0);
+    const revoke = await app.http('DELETE', '/v1/auth/sessions/%00', { token: 'x.y.z' });
+    expect(revoke.status).toBe(401);
+  });
+
   it('normalises identifiers and accepts E.164 phones', async () => {
     const phone = `+4915${Math.floor(100000000 + Math.random() * 899999999)}`;
     const res = await app.http('POST', '/v1/auth/signup', { body: credentials(phone.replace(/^(\+49)(\d{3})/, '$1 $2-')) });

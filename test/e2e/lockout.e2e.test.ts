@@ -77,3 +77,26 @@ describe('lockout', () => {
     expect(lockedUnknown.body.lockoutInfo).toEqual(lockedKnown.body.lockoutInfo);
   });
 });
+
+describe('lockout under a burst that includes the right password', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({ MAX_FAILED_LOGIN_ATTEMPTS: '3', HASH_CONCURRENCY: '1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('does not let the right password succeed after racing wrong ones have locked the identifier', async () => {
+    const email = uniqueEmail('burst');
+    await app.http('POST', '/v1/auth/signup', { body: credentials(email) });
+    // 12 wrong guesses, then the right one last: the wrong ones are verified first
+    // (one hash at a time), lock the key, and the right one must then be refused.
+    const wrong = Array.from({ length: 12 }, () => app.http('POST', '/v1/auth/authenticate', { body: credentials(email, 'wrong-password-9') }));
+    await new Promise((r) => setTimeout(r, 50));
+    const right = app.http('POST', '/v1/auth/authenticate', { body: credentials(email) });
+    const answers = await Promise.all([...wrong, right]);
+    expect((await right).body.status).toBe('AUTH_STATUS_LOCKED');
+    expect(answers.filter((a) => a.body.status === 'AUTH_STATUS_SUCCESS')).toHaveLength(0);
+  });
+});

@@ -40,6 +40,16 @@ describe('developer portfolios (portfolio.v1.PortfolioService)', () => {
   }
 
   describe('profile', () => {
+    it('refuses portfolio writes to a read-only role (guest) on both transports', async () => {
+      const dev = await developer('guest');
+      await app.db.sql(`UPDATE users SET role = 'guest' WHERE id = $1`, [dev.userId]);
+      const rest = await app.http('PATCH', '/v1/portfolio/profile', { token: dev.token, body: { tagline: 'nope' } });
+      expect(rest.status).toBe(403);
+      const skill = await app.http('POST', '/v1/portfolio/skills', { token: dev.token, body: { category: 'Code', skill: 'Lua' } });
+      expect(skill.status).toBe(403);
+      expect(await app.db.sql('SELECT 1 FROM portfolio_skill_categories WHERE user_id = $1', [dev.userId])).toHaveLength(0);
+    });
+
     it('updates the own profile with a mask and reads it publicly by user id and Roblox id on both transports', async () => {
       const dev = await developer('profile');
       const update = await app.http('PATCH', '/v1/portfolio/profile', {

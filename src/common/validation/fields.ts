@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested, ValidateBy,
+  IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested, ValidateBy,
   buildMessage, type ValidationOptions,
 } from 'class-validator';
 
@@ -12,6 +12,10 @@ import {
  * therefore means non-empty, and optional strings accept ''.
  */
 
+/** PostgreSQL cannot store NUL in text or JSONB: refused here, as a field error, not a 500 later. */
+const NO_NUL = /^[^\u0000]*$/;
+const noNul = () => Matches(NO_NUL, { message: '$property must not contain NUL characters' });
+
 export function RequiredString(max: number, description?: string): PropertyDecorator {
   return applyDecorators(
     ApiProperty({ type: String, maxLength: max, description }),
@@ -19,11 +23,12 @@ export function RequiredString(max: number, description?: string): PropertyDecor
     IsString(),
     IsNotEmpty(),
     MaxLength(max),
+    noNul(),
   );
 }
 
 export function OptionalString(max: number, description?: string): PropertyDecorator {
-  return applyDecorators(ApiPropertyOptional({ type: String, maxLength: max, description }), IsOptional(), IsString(), MaxLength(max));
+  return applyDecorators(ApiPropertyOptional({ type: String, maxLength: max, description }), IsOptional(), IsString(), MaxLength(max), noNul());
 }
 
 /** A proto enum: its value name, or (JSON only) its number, normalised to the name. */
@@ -77,9 +82,9 @@ export function StringMap(maxEntries: number, maxKey: number, maxValue: number):
             typeof value === 'object' &&
             !Array.isArray(value) &&
             Object.keys(value).length <= maxEntries &&
-            Object.entries(value).every(([k, v]) => k.length <= maxKey && typeof v === 'string' && v.length <= maxValue),
+            Object.entries(value).every(([k, v]) => k.length <= maxKey && typeof v === 'string' && v.length <= maxValue && NO_NUL.test(k) && NO_NUL.test(v)),
           defaultMessage: buildMessage(
-            (each) => `${each}$property must map at most ${maxEntries} keys (up to ${maxKey} characters) to strings (up to ${maxValue} characters)`,
+            (each) => `${each}$property must map at most ${maxEntries} keys (up to ${maxKey} characters, no NUL) to strings (up to ${maxValue} characters, no NUL)`,
           ),
         },
       },

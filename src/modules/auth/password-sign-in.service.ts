@@ -48,6 +48,11 @@ export class PasswordSignIn {
       const nowLocked = this.lockoutOf(state);
       return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
     }
+    // Requests racing with one key all pass the first lock check before any of them
+    // records a failure; a right password must not win once the others have locked
+    // the key, or a burst could test far more than the threshold of guesses.
+    const lockedMeanwhile = this.lockoutOf(await this.attempts.find(key));
+    if (lockedMeanwhile) return { status: 'LOCKED', lockout: lockedMeanwhile };
     // With a second factor the password alone must not reset the count: wrong MFA
     // codes add to it, and a successful VerifyMfa clears it.
     if (!user.mfaEnabled) await this.attempts.clear([key]);

@@ -1,4 +1,6 @@
 import { Controller } from '@nestjs/common';
+import { RequirePermissions } from '../../common/auth/auth.decorators';
+import { PROFILE_WRITE } from '../users/user-access';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
@@ -14,7 +16,7 @@ import { ownerRefOf, PortfolioProfileService } from './portfolio-profile.service
 import { PortfolioSkillsService } from './portfolio-skills.service';
 import { presentExperience, presentProfile, presentSkillCategory } from './portfolio.presenter';
 
-/** portfolio.v1.PortfolioService over gRPC: translation only. */
+/** portfolio.v1.PortfolioService over gRPC: translation only. Writes are profile writes: they need `profile:write` (a guest may not make them). */
 @Controller()
 export class PortfolioGrpcController {
   constructor(
@@ -30,6 +32,7 @@ export class PortfolioGrpcController {
     return { profile: presentProfile(await this.profiles.get(ownerRefOf(req)), GRPC_WIRE) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'UpdateProfile')
   async updateProfile(@Payload() req: UpdateProfileRequestDto, @CurrentPrincipal() p: Principal) {
     const { updateMask, ...fields } = req;
@@ -44,17 +47,20 @@ export class PortfolioGrpcController {
     return { experiences: items.map((e) => presentExperience(e, GRPC_WIRE)) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'CreateExperience')
   async createExperience(@Payload() req: CreateExperienceRequestDto, @CurrentPrincipal() p: Principal) {
     return { experience: presentExperience(await this.experiences.create(p.userId, req), GRPC_WIRE) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'UpdateExperience')
   async updateExperience(@Payload() req: UpdateExperienceRequestDto, @CurrentPrincipal() p: Principal) {
     const { experienceId, updateMask, ...fields } = req;
     return { experience: presentExperience(await this.experiences.update(p.userId, experienceId, fields, updateMask), GRPC_WIRE) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'DeleteExperience')
   async deleteExperience(@Payload() req: DeleteExperienceRequestDto, @CurrentPrincipal() p: Principal) {
     await this.experiences.delete(p.userId, req.experienceId);
@@ -69,16 +75,19 @@ export class PortfolioGrpcController {
     return { categories: categories.map(presentSkillCategory) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'AddSkill')
   async addSkill(@Payload() req: AddSkillRequestDto, @CurrentPrincipal() p: Principal) {
     return { category: presentSkillCategory(await this.skills.add(p.userId, req.category, req.skill)) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'RemoveSkill')
   async removeSkill(@Payload() req: RemoveSkillRequestDto, @CurrentPrincipal() p: Principal) {
     return { category: presentSkillCategory(await this.skills.remove(p.userId, req.category, req.skill)) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @GrpcMethod('PortfolioService', 'DeleteSkillCategory')
   async deleteSkillCategory(@Payload() req: DeleteSkillCategoryRequestDto, @CurrentPrincipal() p: Principal) {
     await this.skills.deleteCategory(p.userId, req.category);

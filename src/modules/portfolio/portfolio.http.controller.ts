@@ -1,4 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { RequirePermissions } from '../../common/auth/auth.decorators';
+import { PROFILE_WRITE } from '../users/user-access';
 import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
@@ -18,7 +20,7 @@ import { PortfolioSkillsService } from './portfolio-skills.service';
 import type { PortfolioOwnerRef } from './portfolio.model';
 import { presentExperience, presentProfile, presentSkillCategory } from './portfolio.presenter';
 
-/** portfolio.v1.PortfolioService over REST: translation only. Public reads by account id or Roblox user id. */
+/** portfolio.v1.PortfolioService over REST: translation only. Public reads by account id or Roblox user id; writes need `profile:write`. */
 @ApiTags('portfolio')
 @Controller('v1/portfolio')
 export class PortfolioHttpController {
@@ -46,6 +48,7 @@ export class PortfolioHttpController {
     return this.profile({ robloxUserId: path.robloxUserId });
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Patch('profile')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'UpdateProfile: the signed-in user\'s profile (updateMask: comma-separated field names)' })
@@ -73,6 +76,7 @@ export class PortfolioHttpController {
     return this.experienceList({ robloxUserId: path.robloxUserId });
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Post('experiences')
   @HttpCode(200)
   @ApiBearerAuth()
@@ -82,6 +86,7 @@ export class PortfolioHttpController {
     return { experience: presentExperience(await this.experiences.create(p.userId, body), JSON_WIRE) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Patch('experiences/:experienceId')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'UpdateExperience: one of the signed-in user\'s experiences' })
@@ -92,6 +97,7 @@ export class PortfolioHttpController {
     return { experience: presentExperience(await this.experiences.update(p.userId, path.experienceId, fields, updateMask), JSON_WIRE) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Delete('experiences/:experienceId')
   @HttpCode(204)
   @ApiBearerAuth()
@@ -119,6 +125,7 @@ export class PortfolioHttpController {
     return this.skillList({ robloxUserId: path.robloxUserId });
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Post('skills')
   @HttpCode(200)
   @ApiBearerAuth()
@@ -128,6 +135,7 @@ export class PortfolioHttpController {
     return { category: presentSkillCategory(await this.skills.add(p.userId, body.category, body.skill)) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Delete('skills/:category/:skill')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'RemoveSkill (percent-encode names in the path)' })
@@ -136,6 +144,7 @@ export class PortfolioHttpController {
     return { category: presentSkillCategory(await this.skills.remove(p.userId, path.category, path.skill)) };
   }
 
+  @RequirePermissions(PROFILE_WRITE)
   @Delete('skills/:category')
   @HttpCode(204)
   @ApiBearerAuth()
