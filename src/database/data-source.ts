@@ -6,7 +6,7 @@ import { loadSqlMigrations } from './sql-migrations';
  * The one TypeORM DataSource. Never `synchronize`: the schema comes only
  * from the versioned SQL migrations.
  */
-export function createDataSource(config: AppConfig, url: string): DataSource {
+export function createDataSource(config: AppConfig, url: string, options: { forMigrations?: boolean } = {}): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -24,8 +24,9 @@ export function createDataSource(config: AppConfig, url: string): DataSource {
       min: config.db.poolMin,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
-      // A bound on every statement, so a stuck query cannot hang a request forever.
-      statement_timeout: 15_000,
+      // A bound on every statement, so a stuck query cannot hang a request forever;
+      // not for migrations, whose index builds on a large table may take minutes.
+      statement_timeout: options.forMigrations ? 0 : 15_000,
     },
   });
 }

@@ -27,12 +27,16 @@ export class DatabaseModule implements OnApplicationShutdown {
           provide: DataSource,
           inject: [APP_CONFIG],
           useFactory: async (config: AppConfig) => {
-            const dataSource = await createDataSource(config, options.url).initialize();
             if (options.migrate) {
-              const applied = await runMigrations(dataSource);
-              if (applied.length) new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
+              const migrator = await createDataSource(config, options.url, { forMigrations: true }).initialize();
+              try {
+                const applied = await runMigrations(migrator);
+                if (applied.length) new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
+              } finally {
+                await migrator.destroy();
+              }
             }
-            return dataSource;
+            return createDataSource(config, options.url).initialize();
           },
         },
         Db,

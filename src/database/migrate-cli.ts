@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     console.error('DB_URL is not set: the embedded database migrates itself on `npm start`');
     process.exit(2);
   }
-  const dataSource = await createDataSource(config, config.db.url).initialize();
+  const dataSource = await createDataSource(config, config.db.url, { forMigrations: true }).initialize();
   try {
     if (command === 'run') {
       const applied = await runMigrations(dataSource);

@@ -174,4 +174,14 @@ describe('sign-up with SIGNUP_REQUIRE_VERIFICATION', () => {
     expect(row.status).toBe('pending');
     expect((await app.http('POST', '/v1/auth/authenticate', { body: credentials(email) })).body.status).toBe('AUTH_STATUS_FAILED');
   });
+
+  it('gives a pending account the password of its latest sign-up, so an earlier squatter loses it', async () => {
+    const email = uniqueEmail('squat');
+    await app.http('POST', '/v1/auth/signup', { body: credentials(email, 'squatter-pass-1') });
+    await app.http('POST', '/v1/auth/signup', { body: credentials(email, 'owner-pass-2') });
+    // As ConfirmVerification would: the owner verifies the address from the mail.
+    await app.db.sql(`UPDATE users SET status = 'active', email_verified = true WHERE email = $1`, [email]);
+    expect((await app.http('POST', '/v1/auth/authenticate', { body: credentials(email, 'squatter-pass-1') })).body.status).toBe('AUTH_STATUS_FAILED');
+    expect((await app.http('POST', '/v1/auth/authenticate', { body: credentials(email, 'owner-pass-2') })).body.status).toBe('AUTH_STATUS_SUCCESS');
+  });
 });

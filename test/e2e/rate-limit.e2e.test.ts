@@ -35,3 +35,27 @@ describe('rate limits on public methods', () => {
     }
   });
 });
+
+describe('per-address limit on RecoveryStart', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_SECONDS: '60', TRUSTED_PROXIES: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('limits reset mails to one address even when every request comes from another IP and spells it differently', async () => {
+    const email = uniqueEmail('reset-flood');
+    const spellings = [email, email.toUpperCase(), ` ${email}`, email.replace(/^./, (c) => c.toUpperCase())];
+    const statuses: number[] = [];
+    for (const [i, identifier] of spellings.entries()) {
+      const res = await app.http('POST', '/v1/auth/recovery/start', { body: { identifier }, headers: { 'x-forwarded-for': `203.0.113.${i + 1}` } });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([204, 204, 204, 429]);
+    // Another address from the same IPs is not affected.
+    const other = await app.http('POST', '/v1/auth/recovery/start', { body: { identifier: uniqueEmail('other') }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(other.status).toBe(204);
+  });
+});

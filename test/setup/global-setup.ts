@@ -26,7 +26,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     await admin.end();
   }
   const config = loadConfig({ NODE_ENV: 'test', DB_URL: databaseUrl(template) });
-  const dataSource = await createDataSource(config, databaseUrl(template)).initialize();
+  const dataSource = await createDataSource(config, databaseUrl(template), { forMigrations: true }).initialize();
   try {
     await runMigrations(dataSource);
   } finally {

@@ -74,7 +74,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     const payload: unknown = context.getType() === 'rpc' ? context.getArgByIndex(0) : context.switchToHttp().getRequest<FastifyRequest>().body;
     const value = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)[field] : undefined;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    return typeof value === 'string' && value !== '' && value.length <= 64 ? value.trim() : undefined;
+    // Case-folded so `Victim@x.com` and `victim@x.com` share one budget.
+    return typeof value === 'string' && value.trim() !== '' && value.length <= 320 ? value.trim().toLowerCase() : undefined;
   }
 
   private bucketOf(context: ExecutionContext): string | undefined {

@@ -75,7 +75,7 @@ export class AuthService {
       });
     } catch (e) {
       if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') {
-        if (id.kind === 'email') await this.resendVerificationIfPending(id.value);
+        if (id.kind === 'email') await this.resendVerificationIfPending(id.value, passwordHash);
         return { status: 'PENDING' };
       }
       throw e;
@@ -89,9 +89,16 @@ export class AuthService {
    * with its address mails a fresh one (the first may have expired). The answer
    * is PENDING either way: nothing tells the caller which case it was.
    */
-  private async resendVerificationIfPending(email: string): Promise<void> {
-    const existing = await this.users.findByIdentifier('email', email);
-    if (existing?.status === 'pending' && !existing.emailVerified) await this.accountMail.queueVerification(existing);
+  private async resendVerificationIfPending(email: string, passwordHash: string): Promise<void> {
+    await this.db.transaction(async () => {
+      const existing = await this.users.findByIdentifier('email', email);
+      if (existing?.status !== 'pending' || existing.emailVerified) return;
+      // The latest sign-up's password replaces the pending one: otherwise whoever
+      // signed up first with someone else's address would hold the password of the
+      // account its owner activates from the mail (account pre-hijacking).
+      await this.users.updatePasswordHash(existing.id, passwordHash);
+      await this.accountMail.queueVerification(existing);
+    });
   }
 
   /**

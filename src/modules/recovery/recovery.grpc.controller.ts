@@ -28,7 +28,7 @@ export class RecoveryGrpcController {
   ) {}
 
   @Public()
-  @RateLimited('recovery-start')
+  @RateLimited('recovery-start', { by: 'identifier' })
   @GrpcMethod('AuthService', 'RecoveryStart')
   async recoveryStart(@Payload() req: RecoveryStartRequestDto) {
     this.recovery.start(req.identifier, req.identifierType);

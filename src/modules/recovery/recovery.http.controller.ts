@@ -30,7 +30,7 @@ export class RecoveryHttpController {
   ) {}
 
   @Public()
-  @RateLimited('recovery-start')
+  @RateLimited('recovery-start', { by: 'identifier' })
   @Post('recovery/start')
   @HttpCode(204)
   @ApiOperation({ summary: 'RecoveryStart: mail a password reset link; answers at once whether or not the account exists' })

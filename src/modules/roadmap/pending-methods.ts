@@ -11,13 +11,15 @@ export interface PendingMethod {
   /** REST route of API.md / the seed contract, with `:params`; served under /v1 and /v2. */
   readonly http: { readonly verb: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; readonly path: string };
   readonly streaming?: boolean;
+  /** In API.md's public list: answers without a token. The others need one, as they will when built. */
+  readonly public?: boolean;
 }
 
 const OAUTH = 'OAuth sign-in (no issue scheduled)';
 
 export const PENDING_METHODS: readonly PendingMethod[] = [
-  { service: 'AuthService', method: 'GetOAuthUrl', capability: OAUTH, http: { verb: 'POST', path: 'auth/oauth/url' } },
-  { service: 'AuthService', method: 'ExchangeOAuthCode', capability: OAUTH, http: { verb: 'POST', path: 'auth/oauth/exchange' } },
+  { service: 'AuthService', method: 'GetOAuthUrl', capability: OAUTH, public: true, http: { verb: 'POST', path: 'auth/oauth/url' } },
+  { service: 'AuthService', method: 'ExchangeOAuthCode', capability: OAUTH, public: true, http: { verb: 'POST', path: 'auth/oauth/exchange' } },
   { service: 'AuthService', method: 'LinkOAuthProvider', capability: OAUTH, http: { verb: 'POST', path: 'auth/oauth/link' } },
   { service: 'AuthService', method: 'UnlinkOAuthProvider', capability: OAUTH, http: { verb: 'DELETE', path: 'auth/oauth/providers/:provider' } },
   { service: 'AuthService', method: 'ListLinkedProviders', capability: OAUTH, http: { verb: 'GET', path: 'auth/oauth/providers' } },

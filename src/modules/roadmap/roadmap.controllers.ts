@@ -15,10 +15,9 @@ function fail(m: PendingMethod): never {
 function bind(target: Type, key: string, m: PendingMethod, decorate: MethodDecorator[]): void {
   Object.defineProperty(target.prototype, key, { value: () => fail(m), writable: true, configurable: true });
   const descriptor = Object.getOwnPropertyDescriptor(target.prototype, key)!;
-  for (const d of [Public(), ...decorate]) d(target.prototype, key, descriptor);
+  for (const d of m.public ? [Public(), ...decorate] : decorate) d(target.prototype, key, descriptor);
 }
 
-// Public on purpose: a client learns the method is not there yet, whoever it is.
 export class RoadmapGrpcController {}
 export class RoadmapHttpController {}
 

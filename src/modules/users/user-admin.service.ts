@@ -137,9 +137,14 @@ export class UserAdminService {
     assertPasswordPolicy(password, target.email ?? target.phone ?? undefined, 'password');
     const hash = await this.hasher.hash(password);
     await this.db.transaction(async () => {
+      // Checked again on the locked row: a role change committed since the first read
+      // (say, a promotion to admin) must not let a lesser role set this password.
+      const locked = await this.repo.findForUpdate(userId);
+      if (!locked || locked.status === 'deleted') throw new DomainError('USER_NOT_FOUND', 'No such user');
+      await this.access.requireManageable(actor, locked);
       await this.repo.setPasswordHash(userId, hash, this.clock.now());
       await this.sessions.revokeAllExcept(userId, actor.userId === userId ? actor.sessionId : null);
-      await this.mails.queuePasswordChanged(target);
+      await this.mails.queuePasswordChanged(locked);
     });
     this.logger.log({ userId, by: actor.userId }, 'Password set by an administrator');
   }
