@@ -48,9 +48,10 @@ export class RobloxAccountsService {
   async signUp(input: RobloxSignUpInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const password = input.password || undefined;
     if (password !== undefined) assertPasswordPolicy(password, undefined);
-    // Which Roblox users have an account is public anyway (GetProfile by Roblox id): no proof needed to say so.
-    if (await this.users.findByRobloxUserId(input.robloxUserId)) throw alreadyLinked();
+    // Only after the proof: GetProfile hides suspended and pending accounts, so whether
+    // a Roblox id has an account is told only to whoever controls that Roblox profile.
     const proof = await this.proofs.check(input.robloxUserId);
+    if (await this.users.findByRobloxUserId(input.robloxUserId)) throw alreadyLinked();
     const passwordHash = password === undefined ? null : await this.hasher.hash(password);
     let user: UserRecord;
     try {
@@ -101,9 +102,8 @@ export class RobloxAccountsService {
         user.robloxUserId === robloxUserId ? 'This Roblox user is already linked to your account' : 'Your account is linked to another Roblox user; unlink it first',
       );
     }
-    const holder = await this.users.findByRobloxUserId(robloxUserId);
-    if (holder) throw alreadyLinked();
     const proof = await this.proofs.check(robloxUserId);
+    if (await this.users.findByRobloxUserId(robloxUserId)) throw alreadyLinked();
     const identity: RobloxIdentityRecord = { robloxUserId: proof.user.id, username: proof.user.name, linkedAt: this.clock.now() };
     // Spent and linked together: a link refused by the unique index leaves the code usable.
     await this.db.transaction(async () => {
