@@ -13,6 +13,7 @@ import {
  */
 
 /** PostgreSQL cannot store NUL in text or JSONB: refused here, as a field error, not a 500 later. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const NO_NUL = /^[^\u0000]*$/;
 const noNul = () => Matches(NO_NUL, { message: '$property must not contain NUL characters' });
 

@@ -2,6 +2,8 @@ import { DomainError, type FieldViolation } from '../../common/errors/domain-err
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+/** The longest password field accepted as input: any policy-conforming password fits, hashing work stays bounded. */
+export const PASSWORD_INPUT_MAX = 1024;
 
 /**
  * Every policy rule `password` breaks, one violation each. Descriptions name the rule

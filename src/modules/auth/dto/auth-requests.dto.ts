@@ -3,9 +3,7 @@ import {
   LocaleField, NestedMessage, OptionalString, ProtoEnum, RequiredString, TimeZoneField, UuidField,
 } from '../../../common/validation/fields';
 import { ClientInfoDto } from './client-info.dto';
-
-/** Long enough for any policy-conforming password, short enough to bound hashing work. */
-const PASSWORD_INPUT_MAX = 1024;
+import { PASSWORD_INPUT_MAX } from '../password-policy';
 
 export class AuthenticateRequestDto {
   @RequiredString(320, 'Email address or E.164 phone number')

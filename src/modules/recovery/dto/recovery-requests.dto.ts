@@ -1,9 +1,8 @@
 import { IDENTIFIER_TYPE, VERIFICATION_TYPE, type IdentifierType, type VerificationType } from '../../../common/grpc/enums';
 import { NestedMessage, OptionalString, ProtoEnum, RequiredString, UuidField } from '../../../common/validation/fields';
 import { ClientInfoDto } from '../../auth/dto/client-info.dto';
+import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
 
-/** Long enough for any policy-conforming password, short enough to bound hashing work. */
-const PASSWORD_INPUT_MAX = 1024;
 /** Tokens are 43 characters; anything much longer is not one of ours. */
 const TOKEN_MAX = 512;
 

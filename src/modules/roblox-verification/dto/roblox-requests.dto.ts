@@ -2,9 +2,7 @@ import { Matches } from 'class-validator';
 import { NestedMessage, OptionalString, UuidField } from '../../../common/validation/fields';
 import { ClientInfoDto } from '../../auth/dto/client-info.dto';
 import { RobloxUserIdField } from './roblox-user-id.field';
-
-/** Long enough for any policy-conforming password, short enough to bound hashing work. */
-const PASSWORD_INPUT_MAX = 1024;
+import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
 
 export class StartVerificationRequestDto {
   @RobloxUserIdField({ required: true })

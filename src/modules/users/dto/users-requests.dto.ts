@@ -4,9 +4,8 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { USER_ROLE, USER_STATUS, type UserRole, type UserStatus } from '../../../common/grpc/enums';
 import { LocaleField, OptionalString, ProtoEnum, RequiredString, TimeZoneField, UuidField } from '../../../common/validation/fields';
+import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
 
-/** Long enough for any policy-conforming password, short enough to bound hashing work. */
-const PASSWORD_INPUT_MAX = 1024;
 const MAX_FILTER_VALUES = 1000;
 const INT32_MAX = 2_147_483_647;
 
