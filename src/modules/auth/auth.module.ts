@@ -14,6 +14,7 @@ import { PasswordHasher } from './password-hasher';
 import { PasswordSignIn } from './password-sign-in.service';
 import { PgLoginAttemptsRepository } from './pg-login-attempts.repository';
 import { TokenIssuer } from './token-issuer.service';
+import { UserLockout } from './user-lockout';
 import { JwksHttpController } from './tokens/jwks.http.controller';
 import { TokenService } from './tokens/token.service';
 
@@ -26,11 +27,12 @@ import { TokenService } from './tokens/token.service';
     PasswordHasher,
     TokenService,
     TokenIssuer,
+    UserLockout,
     { provide: LoginAttemptsRepository, useClass: PgLoginAttemptsRepository },
     { provide: AccessTokenVerifier, useExisting: TokenIssuer },
     { provide: LiveSessionLookup, useExisting: SessionsService },
     JwtAuthGuard,
   ],
-  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, TokenIssuer, LoginAttemptsRepository],
+  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, TokenIssuer, UserLockout],
 })
 export class AuthModule {}

@@ -12,7 +12,7 @@ import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import type { AuthOutcome } from './auth.model';
 import { normalizeIdentifier, type IdentifierType } from './identifier';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { UserLockout } from './user-lockout';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordPolicy } from './password-policy';
 import { PasswordSignIn } from './password-sign-in.service';
@@ -37,7 +37,7 @@ export class AuthService {
 
   constructor(
     private readonly users: UsersRepository,
-    private readonly attempts: LoginAttemptsRepository,
+    private readonly lockout: UserLockout,
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
     private readonly sessions: SessionsService,
@@ -114,17 +114,12 @@ export class AuthService {
   /** Verifies the current password (failures count towards lockout), sets the new one, ends every other session. */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.getActiveUser(principal.userId);
-    const keys = identifierKeysOf(user);
-    for (const key of keys) {
-      const locked = this.passwords.lockoutOf(await this.attempts.find(key));
-      if (locked) {
-        throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
-      }
+    const locked = await this.lockout.lockOf(user);
+    if (locked) {
+      throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
     }
     if (!(await this.passwords.checkPassword(user, currentPassword))) {
-      for (const key of keys) {
-        await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.passwords.lockoutMs());
-      }
+      await this.lockout.recordFailure(user);
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The current password is incorrect', {
         violations: [{ field: 'currentPassword', description: 'is incorrect' }],
       });
@@ -133,7 +128,7 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(newPassword);
     const revoked = await this.db.transaction(async () => {
       await this.users.updatePasswordHash(user.id, passwordHash);
-      await this.attempts.clear(keys);
+      await this.lockout.clear(user);
       await this.accountMail.queuePasswordChanged(user);
       return this.sessions.revokeAllExcept(user.id, principal.sessionId);
     });
@@ -142,7 +137,7 @@ export class AuthService {
 
   /** Lifts the lockout of the user's identifiers (after a password reset). */
   async clearLockout(user: Pick<UserRecord, 'email' | 'phone'>): Promise<void> {
-    await this.attempts.clear(identifierKeysOf(user));
+    await this.lockout.clear(user);
   }
 
   /**
@@ -164,21 +159,4 @@ export class AuthService {
     return user;
   }
 
-}
-
-/**
- * The lockout keys of a user: the same `kind:value` strings sign-in counts under
- * (Authenticate by email or phone, SignInWithRoblox by Roblox user id).
- */
-export function identifierKeysOf(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'robloxUserId'>>): string[] {
-  const keys: string[] = [];
-  if (user.email) keys.push(`email:${user.email}`);
-  if (user.phone) keys.push(`phone:${user.phone}`);
-  if (user.robloxUserId) keys.push(robloxLockoutKey(user.robloxUserId));
-  return keys;
-}
-
-/** The lockout key of SignInWithRoblox with a password. */
-export function robloxLockoutKey(robloxUserId: string): string {
-  return `roblox:${robloxUserId}`;
 }

@@ -6,8 +6,8 @@ import { MfaChallengeService } from '../totp/mfa-challenge.service';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import type { AuthOutcome, LockoutDetails } from './auth.model';
-import { LoginAttemptsRepository, type AttemptState } from './login-attempts.repository';
+import type { AuthOutcome } from './auth.model';
+import { UserLockout } from './user-lockout';
 import { PasswordHasher } from './password-hasher';
 import { TokenIssuer } from './token-issuer.service';
 
@@ -22,7 +22,7 @@ export class PasswordSignIn {
 
   constructor(
     private readonly users: UsersRepository,
-    private readonly attempts: LoginAttemptsRepository,
+    private readonly lockout: UserLockout,
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
     private readonly mfa: MfaChallengeService,
@@ -38,24 +38,23 @@ export class PasswordSignIn {
    * only when the key is not locked.
    */
   async signIn(key: string, findUser: () => Promise<UserRecord | null>, password: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
-    const locked = this.lockoutOf(await this.attempts.find(key));
+    const locked = await this.lockout.lockOfKey(key);
     if (locked) return { status: 'LOCKED', lockout: locked };
 
     const user = await findUser();
     const valid = await this.checkPassword(user, password);
     if (!valid || !user) {
-      const state = await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
-      const nowLocked = this.lockoutOf(state);
+      const nowLocked = await this.lockout.recordKeyFailure(key);
       return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
     }
     // Requests racing with one key all pass the first lock check before any of them
     // records a failure; a right password must not win once the others have locked
     // the key, or a burst could test far more than the threshold of guesses.
-    const lockedMeanwhile = this.lockoutOf(await this.attempts.find(key));
+    const lockedMeanwhile = await this.lockout.lockOfKey(key);
     if (lockedMeanwhile) return { status: 'LOCKED', lockout: lockedMeanwhile };
     // With a second factor the password alone must not reset the count: wrong MFA
     // codes add to it, and a successful VerifyMfa clears it.
-    if (!user.mfaEnabled) await this.attempts.clear([key]);
+    if (!user.mfaEnabled) await this.lockout.clearKey(key);
     if (user.status === 'suspended') return { status: 'SUSPENDED' };
     if (user.status !== 'active') return { status: 'FAILED' };
     await this.upgradeHashIfNeeded(user, password);
@@ -80,22 +79,6 @@ export class PasswordSignIn {
       return false;
     }
     return this.hasher.verify(user.passwordHash, password);
-  }
-
-  /** The lock in force for a lockout state, or null. */
-  lockoutOf(state: AttemptState | null): LockoutDetails | null {
-    const now = this.clock.now().getTime();
-    if (!state?.lockedUntil || state.lockedUntil.getTime() <= now) return null;
-    return {
-      failedAttempts: state.failedAttempts,
-      maxAttempts: this.config.signIn.maxFailedAttempts,
-      lockedUntil: state.lockedUntil,
-      retryAfterSeconds: Math.ceil((state.lockedUntil.getTime() - now) / 1000),
-    };
-  }
-
-  lockoutMs(): number {
-    return this.config.signIn.lockoutMinutes * 60_000;
   }
 
   /** bcrypt hashes from the migrated Roblox service, or older argon2 parameters, are replaced after a successful sign-in. */

@@ -3,7 +3,7 @@ import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
 import type { AuthOutcome } from '../auth/auth.model';
-import { robloxLockoutKey } from '../auth/auth.service';
+import { robloxLockoutKey } from '../auth/user-lockout';
 import { PasswordHasher } from '../auth/password-hasher';
 import { assertPasswordPolicy } from '../auth/password-policy';
 import { PasswordSignIn } from '../auth/password-sign-in.service';

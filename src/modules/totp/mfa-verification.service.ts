@@ -8,7 +8,7 @@ import type { AuthOutcome, IssuedTokens } from '../auth/auth.model';
 import { TokenIssuer } from '../auth/token-issuer.service';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { MfaLockout } from './mfa-lockout';
+import { UserLockout } from '../auth/user-lockout';
 import { SecretCipher } from './secret-cipher';
 import { hashRecoveryCode, matchTotp, normalizeRecoveryCode } from './totp-codes';
 import type { ChallengeRecord } from './totp.model';
@@ -38,7 +38,7 @@ export class MfaVerificationService {
     private readonly cipher: SecretCipher,
     private readonly users: UsersRepository,
     private readonly issuer: TokenIssuer,
-    private readonly lockout: MfaLockout,
+    private readonly lockout: UserLockout,
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}

@@ -4,7 +4,6 @@ import { MailModule } from '../mail/mail.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { MfaChallengeModule } from './mfa-challenge.module';
-import { MfaLockout } from './mfa-lockout';
 import { MailMfaNotices, MfaNotices } from './mfa-notices';
 import { MfaVerificationService } from './mfa-verification.service';
 import { SecretCipher } from './secret-cipher';
@@ -23,7 +22,6 @@ import { TotpService } from './totp.service';
   providers: [
     TotpService,
     MfaVerificationService,
-    MfaLockout,
     SecretCipher,
     { provide: MfaNotices, useClass: MailMfaNotices },
   ],

@@ -8,10 +8,9 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Db } from '../../database/db';
 import { AuthService } from '../auth/auth.service';
-import { PasswordHasher } from '../auth/password-hasher';
+import { PasswordSignIn } from '../auth/password-sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
-import type { UserRecord } from '../users/user.model';
-import { MfaLockout } from './mfa-lockout';
+import { UserLockout } from '../auth/user-lockout';
 import { MfaNotices } from './mfa-notices';
 import { MFA_NOT_CONFIGURED_MESSAGE, SecretCipher } from './secret-cipher';
 import {
@@ -56,8 +55,8 @@ export class TotpService {
     private readonly totp: TotpRepository,
     private readonly cipher: SecretCipher,
     private readonly auth: AuthService,
-    private readonly hasher: PasswordHasher,
-    private readonly lockout: MfaLockout,
+    private readonly passwords: PasswordSignIn,
+    private readonly lockout: UserLockout,
     private readonly sessions: SessionsService,
     private readonly notices: MfaNotices,
     private readonly db: Db,
@@ -139,7 +138,7 @@ export class TotpService {
     if (!(await this.totp.isEnabled(user.id))) throw notEnabled();
     const locked = await this.lockout.lockOf(user);
     if (locked) throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
-    if (!(await this.checkPassword(user, password))) {
+    if (!(await this.passwords.checkPassword(user, password))) {
       await this.lockout.recordFailure(user);
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The password is incorrect', { violations: [{ field: 'password', description: 'is incorrect' }] });
     }
@@ -151,14 +150,6 @@ export class TotpService {
     });
     await this.lockout.clear(user);
     this.logger.log(`TOTP disabled; ${revoked} other session(s) revoked`);
-  }
-
-  private async checkPassword(user: UserRecord, password: string): Promise<boolean> {
-    if (!user.passwordHash) {
-      await this.hasher.dummyVerify(password);
-      return false;
-    }
-    return this.hasher.verify(user.passwordHash, password);
   }
 }
 
