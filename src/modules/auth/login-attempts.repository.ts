@@ -13,4 +13,6 @@ export abstract class LoginAttemptsRepository {
    */
   abstract recordFailure(identifier: string, now: Date, threshold: number, lockoutMs: number): Promise<AttemptState>;
   abstract clear(identifiers: readonly string[]): Promise<void>;
+  /** Deletes up to `batch` counters not locked now and untouched since `quietSince`; returns how many. */
+  abstract deleteStale(now: Date, quietSince: Date, batch: number): Promise<number>;
 }

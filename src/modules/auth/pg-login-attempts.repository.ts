@@ -49,4 +49,12 @@ export class PgLoginAttemptsRepository extends LoginAttemptsRepository {
     if (identifiers.length === 0) return;
     await this.db.execute('DELETE FROM login_attempts WHERE identifier = ANY($1::text[])', [identifiers]);
   }
+  async deleteStale(now: Date, quietSince: Date, batch: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM login_attempts WHERE identifier IN (
+         SELECT identifier FROM login_attempts
+          WHERE (locked_until IS NULL OR locked_until <= $1) AND last_failed_at <= $2 LIMIT $3)`,
+      [now, quietSince, batch],
+    );
+  }
 }

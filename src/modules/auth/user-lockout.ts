@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { UserRecord } from '../users/user.model';
@@ -35,7 +36,14 @@ export class UserLockout {
     private readonly attempts: LoginAttemptsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    sweeper: ExpirySweeper,
+  ) {
+    // A counter with no lock in force and no failure for a lockout window would restart at 1 anyway.
+    sweeper.register({
+      name: 'sign-in failure counters',
+      sweep: (now, batch) => this.attempts.deleteStale(now, new Date(now.getTime() - this.lockoutMs()), batch),
+    });
+  }
 
   /** The lock in force on one key, or null. */
   async lockOfKey(key: string): Promise<LockoutDetails | null> {

@@ -1,3 +1,4 @@
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
 import { AccountMailService } from './account-mail.service';
@@ -14,4 +15,9 @@ import { RecoveryTokensRepository } from './recovery-tokens.repository';
   providers: [AccountMailService, { provide: RecoveryTokensRepository, useClass: PgRecoveryTokensRepository }],
   exports: [AccountMailService, RecoveryTokensRepository],
 })
-export class AccountMailModule {}
+export class AccountMailModule {
+  constructor(sweeper: ExpirySweeper, tokens: RecoveryTokensRepository) {
+    // Kept a week past expiry, so an old link still answers "expired" rather than "invalid".
+    sweeper.register({ name: 'email and reset tokens', sweep: (now, batch) => tokens.deleteExpired(new Date(now.getTime() - 7 * 86_400_000), batch) });
+  }
+}

@@ -83,6 +83,16 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
   private async lockUser(userId: string): Promise<void> {
     await this.db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
   }
+  async deleteExpired(now: Date, batch: number): Promise<number> {
+    let deleted = 0;
+    for (const table of ['password_reset_tokens', 'email_verification_tokens']) {
+      deleted += await this.db.execute(
+        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= $1 LIMIT $2)`,
+        [now, batch],
+      );
+    }
+    return deleted;
+  }
 }
 
 function stateOf(row: StateRow | undefined, now: Date): DeadTokenState {

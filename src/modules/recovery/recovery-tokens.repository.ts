@@ -26,4 +26,6 @@ export abstract class RecoveryTokensRepository {
   /** Marks a live reset token used and returns its user; null when it is unknown, used or expired. */
   abstract consumeResetToken(hash: Buffer, now: Date): Promise<string | null>;
   abstract resetTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
+  /** Deletes up to `batch` tokens of each kind that expired before `cutoff`; returns how many. */
+  abstract deleteExpired(cutoff: Date, batch: number): Promise<number>;
 }

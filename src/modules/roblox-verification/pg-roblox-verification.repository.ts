@@ -87,6 +87,12 @@ export class PgRobloxVerificationRepository extends RobloxVerificationRepository
     const row = rows[0];
     return row ? { robloxUserId: String(row.roblox_user_id), username: row.roblox_username, linkedAt: row.roblox_linked_at } : null;
   }
+  async deleteExpired(now: Date, batch: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM roblox_verification_codes WHERE roblox_user_id IN (SELECT roblox_user_id FROM roblox_verification_codes WHERE expires_at <= $1 LIMIT $2)`,
+      [now, batch],
+    );
+  }
 }
 
 export function alreadyLinked(): DomainError {

@@ -1,3 +1,4 @@
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
@@ -23,4 +24,8 @@ import { RobloxHttpController } from './roblox.http.controller';
     { provide: RobloxUsersApi, useClass: FetchRobloxUsersApi },
   ],
 })
-export class RobloxVerificationModule {}
+export class RobloxVerificationModule {
+  constructor(sweeper: ExpirySweeper, codes: RobloxVerificationRepository) {
+    sweeper.register({ name: 'Roblox verification codes', sweep: (now, batch) => codes.deleteExpired(new Date(now.getTime() - 86_400_000), batch) });
+  }
+}

@@ -32,4 +32,6 @@ export abstract class RobloxVerificationRepository {
   /** Removes the link unless the account has neither a password nor an email address (one conditional UPDATE). */
   abstract unlink(userId: string, now: Date): Promise<UnlinkResult>;
   abstract findIdentity(userId: string): Promise<RobloxIdentityRecord | null>;
+  /** Deletes up to `batch` expired codes; returns how many. */
+  abstract deleteExpired(now: Date, batch: number): Promise<number>;
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import type { LiveSession } from '../../common/auth/auth-ports';
 import { LiveSessionLookup } from '../../common/auth/auth-ports';
 import { Clock } from '../../common/clock';
@@ -11,7 +12,6 @@ import type { DeviceInfo, SessionOwner, SessionRecord } from './session.model';
 import { SessionsRepository } from './sessions.repository';
 
 const DAY_MS = 86_400_000;
-const CLEANUP_BATCH = 1_000;
 
 export interface IssuedSession {
   readonly session: SessionRecord;
@@ -26,17 +26,18 @@ export interface IssuedSession {
  * at once); presented after that, it is taken as stolen and ends the session.
  */
 @Injectable()
-export class SessionsService extends LiveSessionLookup implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SessionsService extends LiveSessionLookup {
   private readonly logger = new Logger('Sessions');
-  private cleanupTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
     private readonly geoip: GeoIpService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    sweeper: ExpirySweeper,
   ) {
     super();
+    sweeper.register({ name: 'sessions', sweep: (now, batch) => this.sessions.deleteExpired(now, batch) });
   }
 
   /** Starts (or replaces, for the same device) a session and issues its refresh token. */
@@ -105,33 +106,6 @@ export class SessionsService extends LiveSessionLookup implements OnApplicationB
   /** Ends every session of the user but `keepSessionId` (null: all of them). */
   async revokeAllExcept(userId: string, keepSessionId: string | null): Promise<number> {
     return this.sessions.deleteAllExcept(userId, keepSessionId);
-  }
-
-  onApplicationBootstrap(): void {
-    const every = this.config.sessions.cleanupIntervalSeconds;
-    if (every <= 0) return;
-    this.cleanupTimer = setInterval(() => void this.cleanupExpired(), every * 1000);
-    this.cleanupTimer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.cleanupTimer);
-  }
-
-  /** Deletes expired sessions in batches, so one run never holds long locks. */
-  async cleanupExpired(): Promise<number> {
-    let total = 0;
-    try {
-      for (;;) {
-        const n = await this.sessions.deleteExpired(this.clock.now(), CLEANUP_BATCH);
-        total += n;
-        if (n < CLEANUP_BATCH) break;
-      }
-    } catch (e) {
-      this.logger.warn(`Session cleanup failed: ${e instanceof Error ? e.message : 'unknown error'}`);
-    }
-    if (total > 0) this.logger.log(`Deleted ${total} expired sessions`);
-    return total;
   }
 
   private expiryFrom(now: Date): Date {

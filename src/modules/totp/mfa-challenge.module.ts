@@ -1,3 +1,4 @@
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import { Module } from '@nestjs/common';
 import { MfaChallengeService } from './mfa-challenge.service';
 import { PgTotpRepository } from './pg-totp.repository';
@@ -13,4 +14,8 @@ import { TotpRepository } from './totp.repository';
   providers: [{ provide: TotpRepository, useClass: PgTotpRepository }, MfaChallengeService],
   exports: [TotpRepository, MfaChallengeService],
 })
-export class MfaChallengeModule {}
+export class MfaChallengeModule {
+  constructor(sweeper: ExpirySweeper, totp: TotpRepository) {
+    sweeper.register({ name: 'MFA setup tokens and challenges', sweep: (now, batch) => totp.deleteExpired(new Date(now.getTime() - 86_400_000), batch) });
+  }
+}

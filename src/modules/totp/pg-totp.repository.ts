@@ -209,4 +209,11 @@ export class PgTotpRepository extends TotpRepository {
     );
     return (rows[0]?.n ?? 0) > 0;
   }
+  async deleteExpired(now: Date, batch: number): Promise<number> {
+    let deleted = 0;
+    for (const table of ['mfa_setup_tokens', 'mfa_challenges']) {
+      deleted += await this.db.execute(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE expires_at <= $1 LIMIT $2)`, [now, batch]);
+    }
+    return deleted;
+  }
 }

@@ -38,4 +38,6 @@ export abstract class TotpRepository {
 
   /** Removes the factor, the recovery codes, pending setups and open challenges; false when there was no factor. */
   abstract removeAll(userId: string): Promise<boolean>;
+  /** Deletes up to `batch` expired or used setup tokens and challenges; returns how many. */
+  abstract deleteExpired(now: Date, batch: number): Promise<number>;
 }
