@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { Clock, SystemClock } from '../common/clock';
+import { ExpirySweeper } from '../common/maintenance/expiry-sweeper';
 import { DatabaseModule } from '../database/database.module';
 import { PasswordHasher } from '../modules/auth/password-hasher';
 import { AccountMailsModule } from '../modules/users/account-mails.module';
@@ -10,10 +11,14 @@ import { PgUserAdminRepository } from '../modules/users/pg-user-admin.repository
 import { UserAdminRepository } from '../modules/users/user-admin.repository';
 import { UsersModule } from '../modules/users/users.module';
 
-/** The clock, global as in the server (CommonModule brings the HTTP/gRPC pipeline too). */
+/**
+ * The clock and the expiry sweeper modules register with, global as in the server
+ * (CommonModule brings the HTTP/gRPC pipeline too). The sweeper's timer is unref'd:
+ * it never keeps a CLI command alive.
+ */
 @Global()
-@Module({ providers: [{ provide: Clock, useValue: new SystemClock() }], exports: [Clock] })
-class CliClockModule {}
+@Module({ providers: [{ provide: Clock, useValue: new SystemClock() }, ExpirySweeper], exports: [Clock, ExpirySweeper] })
+class CliCommonModule {}
 
 /** Only what the CLI commands need: the data source and the provisioning use case; no servers. */
 @Module({})
@@ -23,7 +28,7 @@ export class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        CliClockModule,
+        CliCommonModule,
         DatabaseModule.forRoot(database),
         UsersModule,
         AccountMailsModule,
