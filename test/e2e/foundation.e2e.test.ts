@@ -93,6 +93,19 @@ describe('foundation: hybrid app, errors, health, observability', () => {
     expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('echoes the request id in gRPC response headers, for answers and for errors', async () => {
+    const headersOf = (method: string, request: object) =>
+      new Promise<string | undefined>((resolve) => {
+        const md = new grpc.Metadata();
+        md.set('x-request-id', 'grpc-req-7');
+        const call = (app.auth.client as unknown as Record<string, Function>)[method](request, md, () => undefined);
+        call.on('metadata', (m: grpc.Metadata) => resolve(m.get('x-request-id')[0] as string | undefined));
+        call.on('status', () => resolve(undefined));
+      });
+    expect(await headersOf('Authenticate', { identifier: 'nobody@example.com', password: 'x-pass-123', installationId: { value: '0195c5a4-8a5e-7c3a-9f1e-2b3c4d5e6f70' }, clientInfo: { deviceId: 'd' } })).toBe('grpc-req-7');
+    expect(await headersOf('GetOAuthUrl', {})).toBe('grpc-req-7');
+  });
+
   it('exports rpc metrics for both transports', async () => {
     await app.http('POST', '/v1/auth/oauth/url', { body: {} });
     await app.auth.call('GetOAuthUrl', {}).catch(() => undefined);
