@@ -2,9 +2,12 @@ import { ConsoleLogger, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { FastifyReply } from 'fastify';
 import type { AppConfig } from './config/app-config';
 import type { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { toErrorView } from './common/errors/error-view';
+import { toRestErrorBody } from './common/errors/rest-error-body';
 import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { MetricsInterceptor } from './common/observability/metrics.interceptor';
@@ -48,6 +51,12 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
         forceCloseConnections: 'idle',
         requestIdHeader: false,
         genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
+        // Errors Fastify raises before routing (malformed URL, path parameter too long)
+        // never reach Nest's filter: the same envelope is rendered here.
+        frameworkErrors: (error: Error, _req: unknown, reply: FastifyReply) => {
+          const view = toErrorView(error);
+          void reply.status(view.httpStatus).type('application/json').send(toRestErrorBody(view));
+        },
       }),
       { bufferLogs: true, abortOnError: false },
     );
