@@ -10,4 +10,7 @@ export interface Principal {
   readonly name?: string;
   /** Permissions of the role when the guard loaded them (state-changing calls and @RequirePermissions). */
   readonly permissions?: Readonly<Record<string, boolean>>;
+  /** iat and exp of the access token the caller presented. */
+  readonly tokenIssuedAt: Date;
+  readonly tokenExpiresAt: Date;
 }

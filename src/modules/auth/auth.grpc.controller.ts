@@ -10,7 +10,7 @@ import { GRPC_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthService } from './auth.service';
-import { presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
+import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
 import { TokenIssuer } from './token-issuer.service';
 import {
   AuthenticateRequestDto, ChangePasswordRequestDto, EmptyRequestDto, RefreshTokensRequestDto, SignUpRequestDto,
@@ -56,6 +56,13 @@ export class AuthGrpcController {
   @GrpcMethod('AuthService', 'ValidateCredentials')
   async validateCredentials(@Payload() _: EmptyRequestDto, @CurrentPrincipal() p: Principal) {
     return { valid: true, user: presentUserSnapshot(await this.auth.validateSession(p), GRPC_WIRE) };
+  }
+
+  /** Trusts the token alone (@ReadOnly, no permissions): no database read, by design. */
+  @ReadOnly()
+  @GrpcMethod('AuthService', 'GetAccessTokenClaims')
+  getAccessTokenClaims(@Payload() _: EmptyRequestDto, @CurrentPrincipal() p: Principal) {
+    return presentAccessTokenClaims(p, GRPC_WIRE);
   }
 
   @GrpcMethod('AuthService', 'SignOut')

@@ -9,10 +9,10 @@ import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthService } from './auth.service';
-import { presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
+import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
 import { TokenIssuer } from './token-issuer.service';
 import { AuthenticateRequestDto, ChangePasswordRequestDto, RefreshTokensRequestDto, SignUpRequestDto } from './dto/auth-requests.dto';
-import { AuthResponseView, TokenPairView, ValidateCredentialsResponseView } from './dto/auth-responses.dto';
+import { AccessTokenClaimsView, AuthResponseView, TokenPairView, ValidateCredentialsResponseView } from './dto/auth-responses.dto';
 import { deviceOf } from './dto/device';
 
 /** auth.v1/v2 AuthService over REST (routes of the seed contract): translation only. */
@@ -65,6 +65,19 @@ export class AuthHttpController {
   @ApiOkResponse({ type: ValidateCredentialsResponseView })
   async validateCredentials(@CurrentPrincipal() p: Principal) {
     return { valid: true, user: presentUserSnapshot(await this.auth.validateSession(p), JSON_WIRE) };
+  }
+
+  /** Trusts the token alone (@ReadOnly, no permissions): no database read, by design. */
+  @ReadOnly()
+  @Get('token/claims')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'GetAccessTokenClaims: the access token\'s claims, checked by signature and expiry alone',
+    description: 'Reads no database: the token of a revoked session answers here until it expires. Use ValidateCredentials to check the session.',
+  })
+  @ApiOkResponse({ type: AccessTokenClaimsView })
+  getAccessTokenClaims(@CurrentPrincipal() p: Principal) {
+    return presentAccessTokenClaims(p, JSON_WIRE);
   }
 
   @Post('signout')

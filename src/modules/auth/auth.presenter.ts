@@ -1,4 +1,5 @@
 import { roleToProto, statusToProto } from '../../common/grpc/enums';
+import type { Principal } from '../../common/auth/principal';
 import type { Wire } from '../../common/grpc/wire';
 import type { UserRecord } from '../users/user.model';
 import { presentRobloxLink } from '../users/users.presenter';
@@ -20,6 +21,19 @@ export function presentUserSnapshot(user: UserRecord, wire: Wire): Record<string
     avatarUrl: user.avatarUrl ?? '',
     hasPassword: user.passwordHash !== null,
     ...presentRobloxLink(user),
+  };
+}
+
+/** auth.v1.GetAccessTokenClaimsResponse: the verified token's own claims, nothing read from the database. */
+export function presentAccessTokenClaims(p: Principal, wire: Wire): Record<string, unknown> {
+  return {
+    userId: wire.uuid(p.userId),
+    sessionId: wire.uuid(p.sessionId),
+    role: roleToProto(p.role),
+    deviceId: p.deviceId,
+    installationId: wire.uuid(p.installationId),
+    issuedAt: wire.time(p.tokenIssuedAt),
+    expiresAt: wire.time(p.tokenExpiresAt),
   };
 }
 

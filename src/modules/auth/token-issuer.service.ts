@@ -46,6 +46,8 @@ export class TokenIssuer extends AccessTokenVerifier {
       installationId: c.installation_id,
       email: c.email,
       name: c.name,
+      tokenIssuedAt: new Date(c.iat * 1000),
+      tokenExpiresAt: new Date(c.exp * 1000),
     };
   }
 

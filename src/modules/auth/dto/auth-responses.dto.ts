@@ -57,3 +57,13 @@ export class ValidateCredentialsResponseView {
   @ApiProperty() valid!: boolean;
   @ApiProperty({ type: UserSnapshotView }) user!: UserSnapshotView;
 }
+
+export class AccessTokenClaimsView {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+  @ApiProperty({ enum: USER_ROLE, description: 'The role when the token was signed' }) role!: string;
+  @ApiProperty() deviceId!: string;
+  @ApiProperty({ format: 'uuid' }) installationId!: string;
+  @ApiProperty({ format: 'date-time' }) issuedAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
