@@ -76,4 +76,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # Node runs as PID 1 and handles SIGTERM itself (graceful shutdown).
 # Migrations: `node dist/database/migrate-cli.js run` with the same image.
-CMD ["node", "--max-semi-space-size=1", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

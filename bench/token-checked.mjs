@@ -1,13 +1,15 @@
-// Token-checked calls (ValidateCredentials over gRPC and REST) against a bare Fastify
-// route and a bare grpc-js unary method on the same machine.
+// Token-checked calls: ValidateCredentials (reads the session row) and GetAccessTokenClaims
+// (trusts the JWT alone) over gRPC and REST, against a bare grpc-js unary method and a
+// bare Fastify route on the same machine.
 import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { freshDatabase, seedUsers } from './lib/db.mjs';
 import { startServer } from './lib/server.mjs';
 import { startBare } from './lib/bare-servers.mjs';
 import { authClient, closedLoop, unary } from './lib/grpc-load.mjs';
+import { grpcH2load, h2loadAvailable } from './lib/h2load.mjs';
 import { httpLoad } from './lib/autocannon-run.mjs';
-import { summary } from './lib/stats.mjs';
+import { median, summary } from './lib/stats.mjs';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
@@ -19,11 +21,22 @@ function bareGrpcClient(address) {
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
 }
 
+/** gRPC calls the service answered with a status other than OK, from its own metrics. */
+async function grpcFailures(url, method) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^rpc_requests_total\{transport="grpc",method="([^"]+)",code="([A-Z_]+)"\} (\d+)/gm)) {
+    if (m[1] === method && m[2] !== 'OK') n += Number(m[3]);
+  }
+  return n;
+}
+
 export async function run({ repeats = 3, durationSec = 10 } = {}) {
   const url = await freshDatabase('auth_bench_token');
   const server = await startServer({ port: 18080, grpcPort: 18051, env: { DB_URL: url, DB_MIGRATE_ON_START: 'true' } });
   const bareHttp = await startBare('fastify', 18090);
   const bareGrpc = await startBare('grpc', 18091);
+  const h2load = h2loadAvailable();
   try {
     await seedUsers(url, 1, await argon2.hash('bench-password-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }));
     const client = authClient(server.grpcAddress);
@@ -32,23 +45,57 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     });
     const auth = { authorization: `Bearer ${signIn.tokens.accessToken}` };
     const bare = bareGrpcClient('127.0.0.1:18091');
+    const grpcLoad = (address, method, metadata, pid) => async () => {
+      const cpu0 = pid ? server.cpuSeconds() : 0;
+      const failed0 = pid ? await grpcFailures(server.url, method) : 0;
+      const t0 = Date.now();
+      let r;
+      if (h2load) {
+        r = await grpcH2load({ address, method, headers: metadata, clients: 4, streams: CONCURRENCY / 4, durationSec });
+      } else {
+        const [service, name] = method.slice(1).split('/');
+        const worker = service.startsWith('grpc.health')
+          ? () => new Promise((ok, no) => bare.check({}, (e) => (e ? no(e) : ok())))
+          : () => unary(client, name, {}, metadata);
+        const cpu = process.cpuUsage();
+        r = await closedLoop({ concurrency: CONCURRENCY, durationMs: durationSec * 1000, worker });
+        const c = process.cpuUsage(cpu);
+        r.loadCpu = (c.user + c.system) / 1e6 / durationSec;
+      }
+      if (pid) {
+        r.errors += (await grpcFailures(server.url, method)) - failed0;
+        r.serverCpu = (server.cpuSeconds() - cpu0) / ((Date.now() - t0) / 1000);
+      }
+      return r;
+    };
+    const httpRun = (base, path, headers, ours) => async () => {
+      const cpu0 = ours ? server.cpuSeconds() : 0;
+      const t0 = Date.now();
+      const r = await httpLoad({ url: base, path, headers, connections: CONCURRENCY, durationSec });
+      if (ours) r.serverCpu = (server.cpuSeconds() - cpu0) / ((Date.now() - t0) / 1000);
+      return r;
+    };
     const scenarios = {
-      'bare grpc-js unary (ceiling)': () => closedLoop({ concurrency: CONCURRENCY, durationMs: durationSec * 1000, worker: () => new Promise((r, j) => bare.check({}, (e) => (e ? j(e) : r()))) }),
-      'gRPC ValidateCredentials': () => closedLoop({ concurrency: CONCURRENCY, durationMs: durationSec * 1000, worker: () => unary(client, 'ValidateCredentials', {}, auth) }),
-      'bare Fastify GET /hello (ceiling)': () => httpLoad({ url: 'http://127.0.0.1:18090', path: '/hello', connections: CONCURRENCY, durationSec }),
-      'REST GET /v1/auth/credentials': () => httpLoad({ url: server.url, path: '/v1/auth/credentials', headers: auth, connections: CONCURRENCY, durationSec }),
+      'bare grpc-js unary (ceiling)': grpcLoad('127.0.0.1:18091', '/grpc.health.v1.Health/Check', {}, false),
+      'gRPC GetAccessTokenClaims (JWT only)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/GetAccessTokenClaims', auth, true),
+      'gRPC ValidateCredentials (session row)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/ValidateCredentials', auth, true),
+      'bare Fastify GET /hello (ceiling)': httpRun('http://127.0.0.1:18090', '/hello', {}, false),
+      'REST GET /v1/auth/token/claims (JWT only)': httpRun(server.url, '/v1/auth/token/claims', auth, true),
+      'REST GET /v1/auth/credentials (session row)': httpRun(server.url, '/v1/auth/credentials', auth, true),
     };
     const results = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
     for (const s of Object.values(scenarios)) await s(); // warm-up
     for (let i = 0; i < repeats; i++) for (const [k, s] of Object.entries(scenarios)) results[k].push(await s());
     client.close();
     bare.close();
+    const ceiling = (k) => median(results[k.startsWith('gRPC') || k.startsWith('bare grpc') ? 'bare grpc-js unary (ceiling)' : 'bare Fastify GET /hello (ceiling)'].map((r) => r.rps));
+    const cpu = (rs, key) => (rs[0][key] === undefined ? '-' : summary(rs.map((r) => r[key]), 2));
     return [
-      `${CONCURRENCY} calls in flight, ${durationSec} s per run, ${repeats} runs; load generator in the bench process.`,
+      `${CONCURRENCY} calls in flight, ${durationSec} s per run, ${repeats} runs. gRPC load: ${h2load ? 'h2load (4 connections x 16 streams, pre-encoded request)' : 'grpc-js closed loop in the bench process (h2load not installed)'}; REST load: autocannon in the bench process. CPU columns are cores used (1.00 = one core).`,
       '',
-      '| call | req/s | p50 ms | p99 ms | errors |',
-      '|---|---|---|---|---|',
-      ...Object.entries(results).map(([k, rs]) => `| ${k} | ${summary(rs.map((r) => r.rps))} | ${summary(rs.map((r) => r.p50), 2)} | ${summary(rs.map((r) => r.p99), 2)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`),
+      '| call | req/s | ratio to its ceiling | p50 ms | p99 ms | errors | server CPU | load generator CPU |',
+      '|---|---|---|---|---|---|---|---|',
+      ...Object.entries(results).map(([k, rs]) => `| ${k} | ${summary(rs.map((r) => r.rps))} | ${(median(rs.map((r) => r.rps)) / ceiling(k)).toFixed(2)} | ${summary(rs.map((r) => r.p50), 2)} | ${summary(rs.map((r) => r.p99), 2)} | ${rs.reduce((a, r) => a + r.errors, 0)} | ${cpu(rs, 'serverCpu')} | ${cpu(rs, 'loadCpu')} |`),
     ].join('\n');
   } finally {
     await server.stop();

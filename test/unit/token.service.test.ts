@@ -233,6 +233,32 @@ describe('TokenService rejects', () => {
     expectInvalid(service, token);
   });
 
+  it('checks a token\'s signature once, then serves it from memory within its validity window only', () => {
+    const clock = new ManualClock(START);
+    const service = serviceOf({ secretKey: SECRET }, clock);
+    const uncached = vi.spyOn(service as unknown as { verifyUncached(t: string): unknown }, 'verifyUncached');
+    const { token } = service.signAccessToken(CLAIMS);
+    const first = service.verifyAccessToken(token);
+    expect(service.verifyAccessToken(token)).toBe(first);
+    expect(uncached).toHaveBeenCalledTimes(1);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Same text up to the last character of the signature: not the cached token.
+    expectInvalid(service, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`);
+    clock.advance((TTL_MINUTES * 60 + CLOCK_SKEW_SECONDS) * 1000);
+    expectInvalid(service, token);
+    clock.advance(-(TTL_MINUTES * 60 + CLOCK_SKEW_SECONDS) * 1000);
+    expect(service.verifyAccessToken(token).sub).toBe(CLAIMS.sub);
+    expect(uncached).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps a bounded number of verified tokens', () => {
+    const service = serviceOf({ secretKey: SECRET });
+    const tokens = Array.from({ length: 5000 }, (_, i) => service.signAccessToken({ ...CLAIMS, sid: `session-${i}` }).token);
+    for (const t of tokens) service.verifyAccessToken(t);
+    expect((service as unknown as { verified: Map<string, unknown> }).verified.size).toBe(4096);
+    expect(service.verifyAccessToken(tokens[0]).sid).toBe('session-0');
+  });
+
   it('a token not valid yet (nbf beyond the clock skew)', () => {
     expect(hs.verifyAccessToken(forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ nbf: START_S + CLOCK_SKEW_SECONDS }), hs256(SECRET))).sub).toBe(
       CLAIMS.sub,

@@ -1,4 +1,5 @@
-import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { Injectable, ValidationPipe, type ArgumentMetadata, type Type, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { DomainError, type FieldViolation } from '../errors/domain-error';
 import { malformedReason } from '../grpc/malformed-request';
 
@@ -44,6 +45,23 @@ export class AppValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value !== null && (typeof value !== 'object' || Array.isArray(value)) && metadata.metatype && this.toValidate(metadata)) {
       throw DomainError.validation([{ field: '(body)', description: 'the request body must be a JSON object' }]);
     }
+    if (metadata.metatype && this.toValidate(metadata) && hasNoRules(metadata.metatype)) {
+      // A message without fields (EmptyRequestDto): whitelisting would strip every
+      // property, so the result is known without running class-transformer and
+      // class-validator on each call of ValidateCredentials and the like.
+      return Object.create(metadata.metatype.prototype as object) as unknown;
+    }
     return super.transform(value, metadata);
   }
+}
+
+const ruleless = new WeakMap<Type<unknown>, boolean>();
+
+function hasNoRules(metatype: Type<unknown>): boolean {
+  let none = ruleless.get(metatype);
+  if (none === undefined) {
+    none = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false).length === 0;
+    ruleless.set(metatype, none);
+  }
+  return none;
 }

@@ -40,6 +40,9 @@ const INVALID_TOKEN_MESSAGE = 'Invalid or expired access token';
 /** base64url length of a 32-byte HMAC-SHA256 and of a 64-byte Ed25519 / P-256 (r||s) signature. */
 const SIGNATURE_LENGTH: Readonly<Record<JwtVerifyKey['alg'], number>> = { HS256: 43, EdDSA: 86, ES256: 86 };
 
+/** Verified tokens kept (about 1 KB each); the oldest entry leaves first. */
+const VERIFIED_CACHE_SIZE = 4096;
+
 const B64URL_VALUE = new Int8Array(128).fill(-1);
 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach((c, i) => {
   B64URL_VALUE[c.charCodeAt(0)] = i;
@@ -60,6 +63,13 @@ export class TokenService {
   /** The exact header segments this service writes, so verifying them skips JSON parsing. */
   private readonly knownHeaders = new Map<string, JwtVerifyKey>();
   private readonly jwksDocument: { readonly keys: readonly PublicJwk[] };
+  /**
+   * Tokens that passed every check, by their exact text. A client sends the same
+   * token on every call of its lifetime, and the signature check and JSON parse are
+   * the costliest steps of an authenticated call (BENCHMARKS.md). A hit still goes
+   * through the validity window; only tokens that verified are ever stored.
+   */
+  private readonly verified = new Map<string, Readonly<VerifiedAccessToken>>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -105,8 +115,21 @@ export class TokenService {
    * the same message: telling a caller why would help forge or replay tokens.
    * Synchronous and allocation-light: it runs on every authenticated call.
    */
-  verifyAccessToken(token: string): VerifiedAccessToken {
+  verifyAccessToken(token: string): Readonly<VerifiedAccessToken> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw invalidToken();
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (this.withinValidity(known.nbf, known.exp)) return known;
+      this.verified.delete(token);
+      throw invalidToken();
+    }
+    const claims = Object.freeze(this.verifyUncached(token));
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private verifyUncached(token: string): VerifiedAccessToken {
     const dot1 = token.indexOf('.');
     const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
     if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw invalidToken();
@@ -163,14 +186,18 @@ export class TokenService {
     if ((email !== undefined && typeof email !== 'string') || (name !== undefined && typeof name !== 'string')) return null;
     if (!isNumericDate(iat) || !isNumericDate(nbf) || !isNumericDate(exp)) return null;
     if (iss !== this.issuer || !this.audienceMatches(aud)) return null;
-    const now = this.clock.now().getTime() / 1000;
-    if (exp + CLOCK_SKEW_SECONDS <= now || nbf - CLOCK_SKEW_SECONDS > now) return null;
+    if (!this.withinValidity(nbf, exp)) return null;
 
     // Only the known claims are returned: nothing else from the token reaches callers.
     const verified: VerifiedAccessToken = { sub, sid, role, device_id, installation_id, jti, iat, nbf, exp, iss, aud };
     if (email !== undefined) verified.email = email;
     if (name !== undefined) verified.name = name;
     return verified;
+  }
+
+  private withinValidity(nbf: number, exp: number): boolean {
+    const now = this.clock.now().getTime() / 1000;
+    return exp + CLOCK_SKEW_SECONDS > now && nbf - CLOCK_SKEW_SECONDS <= now;
   }
 
   private audienceMatches(aud: unknown): aud is string | string[] {
