@@ -16,10 +16,14 @@ export async function run() {
     await c.query('ANALYZE');
     const { rows: [s] } = await c.query('SELECT id, user_id, refresh_token_hash FROM sessions OFFSET 500 LIMIT 1');
     const now = new Date();
+    const { rows: batch } = await c.query('SELECT id, user_id FROM sessions ORDER BY random() LIMIT 64');
     const queries = {
-      'ValidateCredentials: owner of a live session (users.findBySession)': [
-        `SELECT u.id, u.email, u.status, p.display_name FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = u.id
-          WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`, [s.id, s.user_id, now]],
+      'ValidateCredentials: owners of 64 live sessions in one batch (users.findBySessions)': [
+        `SELECT k.i, u.id, u.email, u.status, p.display_name
+           FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sid, uid, now, i)
+           JOIN sessions s ON s.id = k.sid AND s.user_id = k.uid AND s.expires_at > k.now
+           JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = u.id`,
+        [batch.map((b) => b.id), batch.map((b) => b.user_id), batch.map(() => now)]],
       'Guard on state-changing calls (sessions.findLive)': [
         `SELECT u.role, u.status, r.permissions FROM sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.role
           WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`, [s.id, s.user_id, now]],

@@ -63,6 +63,35 @@ describe('sign-up, sign-in, refresh, sign-out', () => {
     expect(refreshAfter.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
+  it('answers concurrent ValidateCredentials calls (batched into shared lookups) each with its own user or 401', async () => {
+    const accounts = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const email = uniqueEmail(`batch-${i}`);
+      const res = await app.http('POST', '/v1/auth/signup', { body: credentials(email) });
+      return { email, token: res.body.tokens.accessToken as string, signedOut: i % 4 === 0 };
+    }));
+    for (const a of accounts.filter((x) => x.signedOut)) {
+      expect((await app.http('POST', '/v1/auth/signout', { token: a.token })).status).toBe(204);
+    }
+    const calls = accounts.flatMap((a) => [0, 1, 2].map(async (round) => {
+      if (round === 1) {
+        const r = await app.auth.call('ValidateCredentials', {}, bearer(a.token)).catch((e: GrpcError) => e);
+        return { a, ok: !('code' in r), email: 'code' in r ? undefined : r.user.email, code: 'code' in r ? r.code : undefined };
+      }
+      const r = await app.http('GET', '/v1/auth/credentials', { token: a.token });
+      return { a, ok: r.status === 200, email: r.body.user?.email, code: r.status };
+    }));
+    const results = await Promise.all(calls);
+    for (const r of results) {
+      if (r.a.signedOut) {
+        expect(r.ok).toBe(false);
+        expect([401, grpc.status.UNAUTHENTICATED]).toContain(r.code);
+      } else {
+        expect(r.ok).toBe(true);
+        expect(r.email).toBe(r.a.email);
+      }
+    }
+  });
+
   it('puts the claims the existing clients read into the access token', async () => {
     const email = uniqueEmail('claims');
     const body = credentials(email, PASSWORD, 'claims-device');

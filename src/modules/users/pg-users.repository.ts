@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
 import { DomainError } from '../../common/errors/domain-error';
 import { isUniqueViolation } from '../../database/pg-errors';
+import { MicroBatch } from '../../common/concurrency/micro-batch';
 import type { NewUser, UserRecord } from './user.model';
 import { UsersRepository } from './users.repository';
 
@@ -24,6 +25,14 @@ interface UserRow {
   roblox_user_id?: string | null;
   roblox_username?: string | null;
 }
+
+interface SessionKey {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly now: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
   p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at, u.roblox_user_id, u.roblox_username,
@@ -77,12 +86,27 @@ export class PgUsersRepository extends UsersRepository {
   }
 
   async findBySession(sessionId: string, userId: string, now: Date): Promise<UserRecord | null> {
-    const rows = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = u.id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $3`,
-      [sessionId, userId, now], 'users_find_by_session',
+    // Claims come from our own signed tokens; anything else is no session (and must not fail a whole batch).
+    if (!UUID.test(sessionId) || !UUID.test(userId)) return null;
+    if (this.db.inTransaction) return (await this.findBySessions([{ sessionId, userId, now }]))[0];
+    return this.sessionLookups.load({ sessionId, userId, now });
+  }
+
+  /** ValidateCredentials' hot path: the concurrent lookups of one event-loop turn in one statement. */
+  private readonly sessionLookups = new MicroBatch<SessionKey, UserRecord | null>((keys) => this.findBySessions(keys));
+
+  private async findBySessions(keys: readonly SessionKey[]): Promise<Array<UserRecord | null>> {
+    const rows = await this.db.query<UserRow & { i: string }>(
+      `SELECT k.i, ${USER_COLUMNS}
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sid, uid, now, i)
+         JOIN sessions s ON s.id = k.sid AND s.user_id = k.uid AND s.expires_at > k.now
+         JOIN users u ON u.id = s.user_id
+         LEFT JOIN user_profiles p ON p.user_id = u.id`,
+      [keys.map((k) => k.sessionId), keys.map((k) => k.userId), keys.map((k) => k.now)], 'users_find_by_sessions',
     );
-    return rows[0] ? toUserRecord(rows[0]) : null;
+    const found: Array<UserRecord | null> = keys.map(() => null);
+    for (const r of rows) found[Number(r.i) - 1] = toUserRecord(r);
+    return found;
   }
 
   async findByRobloxUserId(robloxUserId: string): Promise<UserRecord | null> {
