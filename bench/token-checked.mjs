@@ -1,6 +1,6 @@
 // Token-checked calls: ValidateCredentials (reads the session row) and GetAccessTokenClaims
 // (trusts the JWT alone) over gRPC and REST, against a bare grpc-js unary method and a
-// bare Fastify route on the same machine.
+// bare Fastify route on the same machine, and a bare NestJS hybrid app (the framework's floor).
 import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { freshDatabase, seedUsers } from './lib/db.mjs';
@@ -36,6 +36,7 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
   const server = await startServer({ port: 18080, grpcPort: 18051, env: { DB_URL: url, DB_MIGRATE_ON_START: 'true' } });
   const bareHttp = await startBare('fastify', 18090);
   const bareGrpc = await startBare('grpc', 18091);
+  const bareNest = await startBare('nest', 18092); // HTTP 18092, gRPC 18093
   const h2load = h2loadAvailable();
   try {
     await seedUsers(url, 1, await argon2.hash('bench-password-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }));
@@ -77,9 +78,11 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     };
     const scenarios = {
       'bare grpc-js unary (ceiling)': grpcLoad('127.0.0.1:18091', '/grpc.health.v1.Health/Check', {}, false),
+      'bare NestJS gRPC method (framework floor)': grpcLoad('127.0.0.1:18093', '/grpc.health.v1.Health/Check', {}, false),
       'gRPC GetAccessTokenClaims (JWT only)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/GetAccessTokenClaims', auth, true),
       'gRPC ValidateCredentials (session row)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/ValidateCredentials', auth, true),
       'bare Fastify GET /hello (ceiling)': httpRun('http://127.0.0.1:18090', '/hello', {}, false),
+      'bare NestJS GET /hello (framework floor)': httpRun('http://127.0.0.1:18092', '/hello', {}, false),
       'REST GET /v1/auth/token/claims (JWT only)': httpRun(server.url, '/v1/auth/token/claims', auth, true),
       'REST GET /v1/auth/credentials (session row)': httpRun(server.url, '/v1/auth/credentials', auth, true),
     };
@@ -88,7 +91,8 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     for (let i = 0; i < repeats; i++) for (const [k, s] of Object.entries(scenarios)) results[k].push(await s());
     client.close();
     bare.close();
-    const ceiling = (k) => median(results[k.startsWith('gRPC') || k.startsWith('bare grpc') ? 'bare grpc-js unary (ceiling)' : 'bare Fastify GET /hello (ceiling)'].map((r) => r.rps));
+    const isGrpc = (k) => k.startsWith('gRPC') || k.startsWith('bare grpc') || k.startsWith('bare NestJS gRPC');
+    const ceiling = (k) => median(results[isGrpc(k) ? 'bare grpc-js unary (ceiling)' : 'bare Fastify GET /hello (ceiling)'].map((r) => r.rps));
     const cpu = (rs, key) => (rs[0][key] === undefined ? '-' : summary(rs.map((r) => r[key]), 2));
     return [
       `${CONCURRENCY} calls in flight, ${durationSec} s per run, ${repeats} runs. gRPC load: ${h2load ? 'h2load (4 connections x 16 streams, pre-encoded request)' : 'grpc-js closed loop in the bench process (h2load not installed)'}; REST load: autocannon in the bench process. CPU columns are cores used (1.00 = one core).`,
@@ -101,6 +105,7 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     await server.stop();
     await bareHttp.stop();
     await bareGrpc.stop();
+    await bareNest.stop();
   }
 }
 
