@@ -45,7 +45,6 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
       identifier: 'bench-1@example.com', password: 'bench-password-1', installationId: { value: randomUUID() }, clientInfo: { deviceId: 'tok' },
     });
     const auth = { authorization: `Bearer ${signIn.tokens.accessToken}` };
-    const bare = bareGrpcClient('127.0.0.1:18091');
     const grpcLoad = (address, method, metadata, pid) => async () => {
       const cpu0 = pid ? server.cpuSeconds() : 0;
       const failed0 = pid ? await grpcFailures(server.url, method) : 0;
@@ -55,13 +54,15 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
         r = await grpcH2load({ address, method, headers: metadata, clients: 4, streams: CONCURRENCY / 4, durationSec });
       } else {
         const [service, name] = method.slice(1).split('/');
-        const worker = service.startsWith('grpc.health')
-          ? () => new Promise((ok, no) => bare.check({}, (e) => (e ? no(e) : ok())))
+        const health = service.startsWith('grpc.health') ? bareGrpcClient(address) : undefined;
+        const worker = health
+          ? () => new Promise((ok, no) => health.check({}, (e) => (e ? no(e) : ok())))
           : () => unary(client, name, {}, metadata);
         const cpu = process.cpuUsage();
         r = await closedLoop({ concurrency: CONCURRENCY, durationMs: durationSec * 1000, worker });
         const c = process.cpuUsage(cpu);
         r.loadCpu = (c.user + c.system) / 1e6 / durationSec;
+        health?.close();
       }
       if (pid) {
         r.errors += (await grpcFailures(server.url, method)) - failed0;
@@ -90,7 +91,6 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     for (const s of Object.values(scenarios)) await s(); // warm-up
     for (let i = 0; i < repeats; i++) for (const [k, s] of Object.entries(scenarios)) results[k].push(await s());
     client.close();
-    bare.close();
     const isGrpc = (k) => k.startsWith('gRPC') || k.startsWith('bare grpc') || k.startsWith('bare NestJS gRPC');
     const ceiling = (k) => median(results[isGrpc(k) ? 'bare grpc-js unary (ceiling)' : 'bare Fastify GET /hello (ceiling)'].map((r) => r.rps));
     const cpu = (rs, key) => (rs[0][key] === undefined ? '-' : summary(rs.map((r) => r[key]), 2));
