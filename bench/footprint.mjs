@@ -1,6 +1,6 @@
 // Idle RSS after start, cold start to a ready /health/ready on a migrated database,
 // and the size of the production dependencies.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freshDatabase } from './lib/db.mjs';
 import { NODE, ROOT, START_ENV, START_FLAGS, startServer } from './lib/server.mjs';
@@ -22,7 +22,6 @@ function rssParts(pid) {
 
 /** The same, for a bare `node` idling with the start flags: the floor of any Node service here. */
 async function bareNodeParts(args, env) {
-  const { spawn } = await import('node:child_process');
   const child = spawn(NODE, [...args, '-e', 'setInterval(() => {}, 1000)'], { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
   const parts = rssParts(child.pid);

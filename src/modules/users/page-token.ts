@@ -1,6 +1,5 @@
 import { DomainError } from '../../common/errors/domain-error';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../common/validation/uuid';
 
 /**
  * ListUsers' `page_token`: the keyset cursor "after this user id", spelled as the
@@ -16,7 +15,7 @@ export function encodePageToken(lastId: string): string {
 /** The id a page token stands for; anything that is not exactly what encodePageToken makes is INVALID_ARGUMENT. */
 export function decodePageToken(token: string, field = 'pageToken'): string {
   const id = /^[A-Za-z0-9_-]{48}$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
-  if (!UUID.test(id) || encodePageToken(id) !== token) {
+  if (!isUuid(id) || encodePageToken(id) !== token) {
     throw DomainError.validation([{ field, description: 'is not a page token this service issued' }]);
   }
   return id;

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../database/pg-errors';
 import { MicroBatch } from '../../common/concurrency/micro-batch';
 import type { NewUser, UserRecord } from './user.model';
 import { UsersRepository } from './users.repository';
+import { isUuid } from '../../common/validation/uuid';
 
 interface UserRow {
   id: string;
@@ -32,7 +33,6 @@ interface SessionKey {
   readonly now: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
   p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at, u.roblox_user_id, u.roblox_username,
@@ -87,7 +87,7 @@ export class PgUsersRepository extends UsersRepository {
 
   async findBySession(sessionId: string, userId: string, now: Date): Promise<UserRecord | null> {
     // Claims come from our own signed tokens; anything else is no session (and must not fail a whole batch).
-    if (!UUID.test(sessionId) || !UUID.test(userId)) return null;
+    if (!isUuid(sessionId) || !isUuid(userId)) return null;
     if (this.db.inTransaction) return (await this.findBySessions([{ sessionId, userId, now }]))[0];
     return this.sessionLookups.load({ sessionId, userId, now });
   }

@@ -20,8 +20,8 @@ import { UserAdminService } from './user-admin.service';
 import { UserListService } from './user-list.service';
 import type { UserRecord } from './user.model';
 import { presentUser, presentUserInfo } from './users.presenter';
+import { isUuid } from '../../common/validation/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Query parameters in proto (snake_case) or JSON (lowerCamelCase) names; repeated ones as repeats or comma lists. */
 export function listRequestOf(query: Record<string, unknown>): Record<string, unknown> {
@@ -151,7 +151,7 @@ export class UsersHttpController {
   ): Promise<void> {
     const req = (await this.validation.transform(listRequestOf(query), { type: 'query', metatype: ListUsersRequestDto })) as ListUsersRequestDto;
     const lastEventId = headers['last-event-id']?.trim();
-    if (lastEventId !== undefined && lastEventId !== '' && !UUID.test(lastEventId)) {
+    if (lastEventId !== undefined && lastEventId !== '' && !isUuid(lastEventId)) {
       throw DomainError.validation([{ field: 'Last-Event-ID', description: 'must be the id of an event of this stream' }]);
     }
     const afterId = lastEventId ? lastEventId.toLowerCase() : undefined;
