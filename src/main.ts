@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
+import { environmentWithDotEnv } from './config/dotenv';
 import { startApp } from './bootstrap';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(environmentWithDotEnv());
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

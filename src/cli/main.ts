@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
+import { environmentWithDotEnv } from '../config/dotenv';
 import { DomainError } from '../common/errors/domain-error';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres';
 import { AdminProvisioning, type AdminPassword } from '../modules/users/admin-provisioning';
@@ -119,7 +120,7 @@ async function main(): Promise<number> {
   let embedded: EmbeddedDatabase | undefined;
   try {
     const args = parseArgs(process.argv.slice(2));
-    const loaded = loadConfig(process.env);
+    const loaded = loadConfig(environmentWithDotEnv());
     // The CLI only queues mail; the running service's outbox worker delivers it.
     const config: AppConfig = { ...loaded, mail: { ...loaded.mail, outboxPollMs: 0 } };
     const database = await resolveDatabase(config);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_ROOT } from '../paths';
+import { embeddedAccessProblem } from './embedded-postgres-access';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -23,6 +24,8 @@ export async function startEmbeddedPostgres(config: AppConfig, logger: Logger): 
   const dataDir = path.resolve(APP_ROOT, config.db.embedded.dataDir);
   const port = config.db.embedded.port;
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  const problem = await embeddedAccessProblem(dataDir);
+  if (problem) throw new Error(problem);
   const passwordFile = `${dataDir}.password`;
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();

@@ -1,4 +1,5 @@
 import { loadConfig, ConfigError } from '../config/app-config';
+import { environmentWithDotEnv } from '../config/dotenv';
 import { createDataSource } from './data-source';
 import { runMigrations, pendingMigrations } from './migrator';
 
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     console.error('usage: migrate-cli run|revert|status');
     process.exit(2);
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(environmentWithDotEnv());
   if (!config.db.url) {
     console.error('DB_URL is not set: the embedded database migrates itself on `npm start`');
     process.exit(2);

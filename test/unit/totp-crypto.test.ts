@@ -23,6 +23,20 @@ function problemsOf(env: Record<string, string>): string[] {
 const cipherWith = (keys: string) => new SecretCipher(loadConfig({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: keys }));
 
 describe('MFA_ENCRYPTION_KEY', () => {
+  it('accepts one bare base64 key as the key of kid "default", and names a bad one without its value', () => {
+    const a = randomBytes(32);
+    const [only] = parseMfaKeys(a.toString('base64'));
+    expect(only.kid).toBe('default');
+    expect(only.key.equals(a)).toBe(true);
+    expect(parseMfaKeys(` ${a.toString('base64url')} `)[0].key.equals(a)).toBe(true);
+    const short = randomBytes(16).toString('base64');
+    const problems = problemsOf({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: short });
+    expect(problems.join('\n')).toContain('MFA_ENCRYPTION_KEY');
+    expect(problems.join('\n')).not.toContain(short);
+    const cipher = cipherWith(a.toString('base64'));
+    expect(cipherWith(`new:${key()},default:${a.toString('base64')}`).decrypt(cipher.encrypt('JBSWY3DPEHPK3PXP', 'u1'), 'u1')).toBe('JBSWY3DPEHPK3PXP');
+  });
+
   it('accepts kid:base64key entries, newest first, standard or URL-safe base64', () => {
     const a = randomBytes(32);
     const b = randomBytes(32);
@@ -32,10 +46,10 @@ describe('MFA_ENCRYPTION_KEY', () => {
     expect(keys[1].key.equals(b)).toBe(true);
   });
 
-  it('names MFA_ENCRYPTION_KEY for a bad format, a short key or a repeated kid, and never prints the value', () => {
+  it('names MFA_ENCRYPTION_KEY for a bad format, a short key (bare or with a kid) or a repeated kid, and never prints the value', () => {
     const short = randomBytes(16).toString('base64');
     const good = key();
-    for (const value of [good, `k1:${short}`, `k1:${good},k1:${key()}`, `bad kid:${good}`]) {
+    for (const value of [short, `k1:${short}`, `k1:${good},k1:${key()}`, `bad kid:${good}`]) {
       const problems = problemsOf({ MFA_ENCRYPTION_KEY: value });
       expect(problems, value).toHaveLength(1);
       expect(problems[0]).toMatch(/^MFA_ENCRYPTION_KEY /);
