@@ -45,10 +45,15 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
   const grpcDevice = () => ({ installationId: { value: randomUUID() }, clientInfo: clientInfo() });
   const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the call to fail'); }, (e: GrpcError) => e);
 
-  /** StartVerification over REST; returns the code. */
+  /** The verification id of the latest StartVerification per Roblox id: a proof counts only with it. */
+  const verificationIds = new Map<string, string>();
+  const vid = (id: string) => ({ verificationId: verificationIds.get(id) });
+
+  /** StartVerification over REST; returns the code and remembers the verification id. */
   async function startCode(id: string): Promise<string> {
     const res = await app.http('POST', '/v1/roblox/verifications', { body: { robloxUserId: id } });
     expect(res.status, res.text).toBe(200);
+    verificationIds.set(id, res.body.verificationId);
     return res.body.code as string;
   }
 
@@ -60,7 +65,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
   }
 
   async function robloxSignUp(id: string, body: Record<string, unknown> = {}) {
-    const res = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device(), ...body } });
+    const res = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device(), ...body } });
     expect(res.status, res.text).toBe(200);
     return res.body;
   }
@@ -92,7 +97,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
       // The replaced code no longer proves anything.
       roblox.setUser(id, { description: rest.body.code });
-      const old = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } });
+      const old = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, verificationId: viaGrpc.verificationId, ...device() } });
       expect(old.status).toBe(400);
       expect(old.body.error).toMatchObject({ status: 'FAILED_PRECONDITION', message: expect.stringMatching(/verification code was not found/) });
     });
@@ -118,7 +123,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const id = newRobloxId();
       const code = await startCode(id);
       roblox.setUser(id, { name: 'builder_bob', displayName: 'Bob the Builder', description: `Scripter.  CODE: ${code.toUpperCase().replace(/ /g, ' - ')}!` });
-      const res = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: Number(id), ...device() } });
+      const res = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: Number(id), ...vid(id), ...device() } });
       expect(res.status, res.text).toBe(200);
       expect(res.body.status).toBe('AUTH_STATUS_SUCCESS');
       expect(res.body.user).toMatchObject({
@@ -138,7 +143,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
     it('signs up over gRPC with a password and a display name, then signs in with the password on both transports', async () => {
       const { id } = await provenUser();
-      const res = await rpc.call('SignUpWithRoblox', { robloxUserId: id, password: PASSWORD, displayName: ' Ada ', ...grpcDevice() });
+      const res = await rpc.call('SignUpWithRoblox', { robloxUserId: id, ...vid(id), password: PASSWORD, displayName: ' Ada ', ...grpcDevice() });
       expect(res.status).toBe('AUTH_STATUS_SUCCESS');
       expect(res.user).toMatchObject({ displayName: 'Ada', hasPassword: true, robloxUserId: id, robloxUsername: `dev_${id}`, email: '' });
       expect(res.tokens.accessToken).toBeTruthy();
@@ -179,7 +184,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const { id, code } = await provenUser();
       await robloxSignUp(id);
       // The sign-up spent the code that is still in the profile.
-      const reused = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const reused = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(reused.status).toBe(400);
       expect(reused.body.error).toMatchObject({ status: 'FAILED_PRECONDITION', message: expect.stringMatching(/No live verification code/) });
       expect(reused.body.error.details).toContainEqual(expect.objectContaining({ reason: 'ROBLOX_CODE_NOT_FOUND' }));
@@ -187,17 +192,17 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
       const second = await startCode(id);
       roblox.update(id, { description: second, name: 'renamed_dev' });
-      const viaGrpc = await rpc.call('SignInWithRoblox', { robloxUserId: id, ...grpcDevice() });
+      const viaGrpc = await rpc.call('SignInWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() });
       expect(viaGrpc.status).toBe('AUTH_STATUS_SUCCESS');
       // The username follows Roblox at every proof.
       expect(viaGrpc.user.robloxUsername).toBe('renamed_dev');
-      const again = await failure(rpc.call('SignInWithRoblox', { robloxUserId: id, ...grpcDevice() }));
+      const again = await failure(rpc.call('SignInWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }));
       expect(again.code).toBe(grpc.status.FAILED_PRECONDITION);
       expect(again.reason).toBe('ROBLOX_CODE_NOT_FOUND');
 
       const third = await startCode(id);
       roblox.update(id, { description: third });
-      const viaRest = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const viaRest = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(viaRest.body.status).toBe('AUTH_STATUS_SUCCESS');
     });
 
@@ -205,16 +210,16 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const id = newRobloxId();
       const code = await startCode(id);
       roblox.setUser(id, { description: 'nothing here' });
-      const missing = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } });
+      const missing = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(missing.status).toBe(400);
       expect(missing.body.error.details).toContainEqual(expect.objectContaining({ reason: 'ROBLOX_CODE_NOT_IN_PROFILE' }));
       // Five of the six words are not the code.
       roblox.update(id, { description: code.split(' ').slice(0, 5).join(' ') });
-      expect((await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...grpcDevice() }))).reason).toBe('ROBLOX_CODE_NOT_IN_PROFILE');
+      expect((await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }))).reason).toBe('ROBLOX_CODE_NOT_IN_PROFILE');
 
       roblox.update(id, { description: code });
       app.clock.advance(60 * 60_000 + 1);
-      const expired = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } });
+      const expired = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(expired.status).toBe(400);
       expect(expired.body.error.details).toContainEqual(expect.objectContaining({ reason: 'ROBLOX_CODE_NOT_FOUND' }));
       expect(await app.db.sql('SELECT 1 FROM users WHERE roblox_user_id = $1', [id])).toHaveLength(0);
@@ -228,7 +233,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
     it('answers FAILED for a proven Roblox user without an account, keeping the code for the sign-up', async () => {
       const { id } = await provenUser();
-      const res = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const res = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(res.body).toEqual({ status: 'AUTH_STATUS_FAILED', message: 'Invalid credentials' });
       expect((await robloxSignUp(id)).status).toBe('AUTH_STATUS_SUCCESS');
     });
@@ -237,18 +242,18 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const { id } = await provenUser();
       const first = await robloxSignUp(id, { password: PASSWORD });
       await startCode(id).then((code) => roblox.update(id, { description: code }));
-      const second = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } });
+      const second = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(second.status).toBe(409);
       expect(second.body.error).toMatchObject({ status: 'ALREADY_EXISTS' });
-      const viaGrpc = await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...grpcDevice() }));
+      const viaGrpc = await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }));
       expect(viaGrpc.code).toBe(grpc.status.ALREADY_EXISTS);
 
       await app.db.sql(`UPDATE users SET status = 'suspended' WHERE id = $1`, [first.user.userId]);
       roblox.update(id, { description: 'no code' });
-      const unproven = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const unproven = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(unproven.status).toBe(400);
       roblox.update(id, { description: await startCode(id) });
-      const proven = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const proven = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(proven.body.status).toBe('AUTH_STATUS_SUSPENDED');
     });
 
@@ -257,8 +262,8 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           i % 2 === 0
-            ? app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } }).then((r) => r.body.status ?? r.body.error.status)
-            : rpc.call('SignUpWithRoblox', { robloxUserId: id, ...grpcDevice() }).then((r) => r.status, (e: GrpcError) => grpc.status[e.code]),
+            ? app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device() } }).then((r) => r.body.status ?? r.body.error.status)
+            : rpc.call('SignUpWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }).then((r) => r.status, (e: GrpcError) => grpc.status[e.code]),
         ),
       );
       expect(answers.filter((a) => a === 'AUTH_STATUS_SUCCESS')).toHaveLength(1);
@@ -273,8 +278,8 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           i % 2 === 0
-            ? app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } }).then((r) => r.body.status ?? r.body.error.status)
-            : rpc.call('SignInWithRoblox', { robloxUserId: id, ...grpcDevice() }).then((r) => r.status, (e: GrpcError) => grpc.status[e.code]),
+            ? app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } }).then((r) => r.body.status ?? r.body.error.status)
+            : rpc.call('SignInWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }).then((r) => r.status, (e: GrpcError) => grpc.status[e.code]),
         ),
       );
       expect(answers.filter((a) => a === 'AUTH_STATUS_SUCCESS')).toHaveLength(1);
@@ -303,7 +308,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       app.clock.advance(30_000);
 
       roblox.update(id, { description: await startCode(id) });
-      const withCode = await rpc.call('SignInWithRoblox', { robloxUserId: id, ...grpcDevice() });
+      const withCode = await rpc.call('SignInWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() });
       expect(withCode.status).toBe('AUTH_STATUS_MFA_REQUIRED');
       const viaGrpc = await app.auth.call('VerifyMfa', { challengeToken: withCode.mfaChallenge.challengeToken, method: 'MFA_METHOD_TOTP', code: totp(setup.body.secret) });
       expect(viaGrpc.status).toBe('AUTH_STATUS_SUCCESS');
@@ -318,8 +323,8 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
   describe('the Roblox users API failing', () => {
     async function proofError(id: string) {
-      const rest = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...device() } });
-      const viaGrpc = await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...grpcDevice() }));
+      const rest = await app.http('POST', '/v1/roblox/signup', { body: { robloxUserId: id, ...vid(id), ...device() } });
+      const viaGrpc = await failure(rpc.call('SignUpWithRoblox', { robloxUserId: id, ...vid(id), ...grpcDevice() }));
       const bin = viaGrpc.metadata.get('grpc-status-details-bin')[0] as Buffer | undefined;
       return { rest, grpc: viaGrpc, retryDelaySeconds: bin ? decodeStatusDetails(bin).retryDelaySeconds : undefined };
     }
@@ -371,8 +376,8 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const other = await bootTestApp({ ROBLOX_API_URL: 'http://127.0.0.1:9', ROBLOX_API_TIMEOUT_MS: '1000' });
       try {
         const id = newRobloxId();
-        await other.http('POST', '/v1/roblox/verifications', { body: { robloxUserId: id } });
-        const res = await other.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+        const started = await other.http('POST', '/v1/roblox/verifications', { body: { robloxUserId: id } });
+        const res = await other.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, verificationId: started.body.verificationId, ...device() } });
         expect(res.status).toBe(503);
         expect(res.body.error.message).toMatch(/could not be reached/);
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -396,7 +401,7 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       expect(none.status).toBe(404);
       expect(none.body.error.status).toBe('NOT_FOUND');
 
-      const linked = await app.http('POST', '/v1/roblox/link', { token: account.token, body: { robloxUserId: id } });
+      const linked = await app.http('POST', '/v1/roblox/link', { token: account.token, body: { robloxUserId: id, ...vid(id) } });
       expect(linked.status, linked.text).toBe(200);
       expect(linked.body).toEqual({ identity: { robloxUserId: id, username: 'linked_one', linkedAt: app.clock.now().toISOString() } });
       const doc = (await app.http('GET', '/api-docs/openapi.json')).body;
@@ -407,17 +412,17 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
 
       // The Roblox identity now signs in to the email account too.
       roblox.update(id, { description: await startCode(id) });
-      const signIn = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...device() } });
+      const signIn = await app.http('POST', '/v1/roblox/signin', { body: { robloxUserId: id, ...vid(id), ...device() } });
       expect(signIn.body.user).toMatchObject({ userId: account.userId, email: account.email });
 
       // Another account cannot take it, with or without a proof.
       const other = await emailAccount();
       roblox.update(id, { description: await startCode(id) });
-      const taken = await app.http('POST', '/v1/roblox/link', { token: other.token, body: { robloxUserId: id } });
+      const taken = await app.http('POST', '/v1/roblox/link', { token: other.token, body: { robloxUserId: id, ...vid(id) } });
       expect(taken.status).toBe(409);
       // Nor can the linked account link a second one.
       const { id: second } = await provenUser();
-      const twice = await app.http('POST', '/v1/roblox/link', { token: account.token, body: { robloxUserId: second } });
+      const twice = await app.http('POST', '/v1/roblox/link', { token: account.token, body: { robloxUserId: second, ...vid(second) } });
       expect(twice.status).toBe(400);
       expect(twice.body.error.details).toContainEqual(expect.objectContaining({ reason: 'ROBLOX_ACCOUNT_HAS_LINK' }));
 
@@ -435,12 +440,12 @@ describe('Roblox identity (roblox.v1.RobloxService)', () => {
       const id = newRobloxId();
       await startCode(id);
       roblox.setUser(id, { description: 'no code yet' });
-      const unproven = await failure(rpc.call('LinkRobloxAccount', { robloxUserId: id }, bearer(account.token)));
+      const unproven = await failure(rpc.call('LinkRobloxAccount', { robloxUserId: id, ...vid(id) }, bearer(account.token)));
       expect(unproven.reason).toBe('ROBLOX_CODE_NOT_IN_PROFILE');
-      expect((await failure(rpc.call('LinkRobloxAccount', { robloxUserId: id }))).code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await failure(rpc.call('LinkRobloxAccount', { robloxUserId: id, ...vid(id) }))).code).toBe(grpc.status.UNAUTHENTICATED);
 
       roblox.update(id, { description: await startCode(id) });
-      const linked = await rpc.call('LinkRobloxAccount', { robloxUserId: id }, bearer(account.token));
+      const linked = await rpc.call('LinkRobloxAccount', { robloxUserId: id, ...vid(id) }, bearer(account.token));
       expect(linked.identity).toMatchObject({ robloxUserId: id, username: `dev_${id}` });
       const read = await rpc.call('GetRobloxIdentity', {}, bearer(account.token));
       expect(read.identity.robloxUserId).toBe(id);

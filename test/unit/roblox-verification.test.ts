@@ -6,6 +6,7 @@ import { retryAfterOf } from '../../src/modules/roblox-verification/roblox-users
 import {
   CODE_WORD_COUNT, candidateCodeHashes, codeEntropyBits, hashVerificationCode, newVerificationCode,
 } from '../../src/modules/roblox-verification/verification-code';
+import { hashVerificationId, newVerificationId, VERIFICATION_ID_PATTERN } from '../../src/modules/roblox-verification/verification-id';
 
 describe('Roblox verification codes', () => {
   it('draws six distinct-looking words from a list of over 1626 words: at least 64 bits', () => {
@@ -41,6 +42,17 @@ describe('Roblox verification codes', () => {
     expect(found([...words.slice(1), words[0]].join(' '))).toBe(false);
     expect(found(words.join('x'))).toBe(false);
     expect(found('')).toBe(false);
+  });
+
+  it('draws 256-bit verification ids (base64url) and stores only their SHA-256', () => {
+    const ids = Array.from({ length: 200 }, () => newVerificationId());
+    expect(new Set(ids.map((v) => v.verificationId)).size).toBe(200);
+    for (const { verificationId, hash } of ids) {
+      expect(verificationId).toMatch(VERIFICATION_ID_PATTERN);
+      expect(Buffer.from(verificationId, 'base64url')).toHaveLength(32);
+      expect(hash.equals(createHash('sha256').update(verificationId).digest())).toBe(true);
+      expect(hashVerificationId(verificationId).equals(hash)).toBe(true);
+    }
   });
 
   it('accepts only positive canonical int64 ids', () => {

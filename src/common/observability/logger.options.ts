@@ -7,7 +7,7 @@ import { requestContext, requestIdFrom } from './request-context';
 const SECRET_KEYS = new Set([
   'password', 'newpassword', 'currentpassword', 'new_password', 'current_password', 'passwordhash', 'password_hash',
   'token', 'accesstoken', 'refreshtoken', 'access_token', 'refresh_token', 'setuptoken', 'challengetoken',
-  'code', 'secret', 'authorization', 'cookie', 'set-cookie',
+  'code', 'secret', 'authorization', 'cookie', 'set-cookie', 'verificationid', 'verification_id',
 ]);
 const MAX_DEPTH = 6;
 

@@ -16,12 +16,16 @@ import { RobloxVerificationRepository, type RobloxIdentityRecord } from './roblo
 
 export interface RobloxSignUpInput {
   readonly robloxUserId: string;
+  /** StartVerification's verification id: the proof counts only for its holder. */
+  readonly verificationId?: string;
   readonly password?: string;
   readonly displayName?: string;
 }
 
 export interface RobloxSignInInput {
   readonly robloxUserId: string;
+  /** StartVerification's verification id; needed without a password, ignored with one. */
+  readonly verificationId?: string;
   readonly password?: string;
 }
 
@@ -50,7 +54,7 @@ export class RobloxAccountsService {
     if (password !== undefined) assertPasswordPolicy(password, undefined);
     // Only after the proof: GetProfile hides suspended and pending accounts, so whether
     // a Roblox id has an account is told only to whoever controls that Roblox profile.
-    const proof = await this.proofs.check(input.robloxUserId);
+    const proof = await this.proofs.check(input.robloxUserId, input.verificationId);
     if (await this.users.findByRobloxUserId(input.robloxUserId)) throw alreadyLinked();
     const passwordHash = password === undefined ? null : await this.hasher.hash(password);
     let user: UserRecord;
@@ -75,16 +79,16 @@ export class RobloxAccountsService {
 
   /**
    * With a password: exactly Authenticate's checks (lockout under `roblox:<id>`, one
-   * generic FAILED). Without one: the profile-code proof is the credential; it is
-   * checked before anything about the account is answered, and spent only when the
-   * account can sign in. Accounts with TOTP get MFA_REQUIRED either way.
+   * generic FAILED; a verification id is ignored). Without one: the profile-code proof,
+   * presented with its verification id, is the credential; it is checked before
+   * anything about the account is answered, and spent only when the account can sign in. Accounts with TOTP get MFA_REQUIRED either way.
    */
   async signIn(input: RobloxSignInInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     if (input.password) {
       return this.passwords.signIn(robloxLockoutKey(input.robloxUserId), () => this.users.findByRobloxUserId(input.robloxUserId), input.password, device, ip);
     }
     const user = await this.users.findByRobloxUserId(input.robloxUserId);
-    const proof = await this.proofs.check(input.robloxUserId);
+    const proof = await this.proofs.check(input.robloxUserId, input.verificationId);
     if (!user) return { status: 'FAILED' };
     if (user.status === 'suspended') return { status: 'SUSPENDED' };
     if (user.status !== 'active') return { status: 'FAILED' };
@@ -93,8 +97,11 @@ export class RobloxAccountsService {
     return this.passwords.complete({ ...user, robloxUsername: proof.user.name }, device, ip);
   }
 
-  /** Links the proven Roblox user to the caller's account (which must have no link yet). */
-  async link(userId: string, robloxUserId: string): Promise<RobloxIdentityRecord> {
+  /**
+   * Links the proven Roblox user to the caller's account (which must have no link
+   * yet); the proof must be the caller's own (`verificationId` from StartVerification).
+   */
+  async link(userId: string, robloxUserId: string, verificationId: string | undefined): Promise<RobloxIdentityRecord> {
     const user = await this.activeUser(userId);
     if (user.robloxUserId) {
       throw new DomainError(
@@ -102,7 +109,7 @@ export class RobloxAccountsService {
         user.robloxUserId === robloxUserId ? 'This Roblox user is already linked to your account' : 'Your account is linked to another Roblox user; unlink it first',
       );
     }
-    const proof = await this.proofs.check(robloxUserId);
+    const proof = await this.proofs.check(robloxUserId, verificationId);
     if (await this.users.findByRobloxUserId(robloxUserId)) throw alreadyLinked();
     const identity: RobloxIdentityRecord = { robloxUserId: proof.user.id, username: proof.user.name, linkedAt: this.clock.now() };
     // Spent and linked together: a link refused by the unique index leaves the code usable.

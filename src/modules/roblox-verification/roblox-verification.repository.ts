@@ -10,17 +10,22 @@ export type UnlinkResult = 'unlinked' | 'not_linked' | 'last_sign_in_method';
 /** The port of Roblox verification codes and account links; the Pg class is the only one with SQL. */
 export abstract class RobloxVerificationRepository {
   /**
-   * Stores a code (its hash) for a Roblox user, replacing any previous one, used or
-   * not; also deletes a bounded batch of long-expired codes so the table stays small.
+   * Stores a code (its hash) and the hash of its verification id for a Roblox user,
+   * replacing any previous code and id, used or not; also deletes a bounded batch of
+   * long-expired codes so the table stays small.
    */
-  abstract saveCode(robloxUserId: string, codeHash: Buffer, now: Date, expiresAt: Date): Promise<void>;
-  /** The hash of the Roblox user's live (unused, unexpired) code, or null. */
-  abstract findLiveCodeHash(robloxUserId: string, now: Date): Promise<Buffer | null>;
+  abstract saveCode(robloxUserId: string, codeHash: Buffer, verificationHash: Buffer, now: Date, expiresAt: Date): Promise<void>;
   /**
-   * Spends the live code if it is still the one with `codeHash`: one conditional
-   * UPDATE, so of requests racing with one code exactly one gets true.
+   * The hash of the Roblox user's live (unused, unexpired) code if it belongs to the
+   * verification with `verificationHash`; null otherwise (no live code or another verification).
    */
-  abstract consumeCode(robloxUserId: string, codeHash: Buffer, now: Date): Promise<boolean>;
+  abstract findLiveCodeHash(robloxUserId: string, verificationHash: Buffer, now: Date): Promise<Buffer | null>;
+  /**
+   * Spends the live code if it is still the one with `codeHash` of the verification
+   * with `verificationHash`: one conditional UPDATE, so of requests racing with one
+   * code exactly one gets true.
+   */
+  abstract consumeCode(robloxUserId: string, codeHash: Buffer, verificationHash: Buffer, now: Date): Promise<boolean>;
   /**
    * Links a Roblox user to an account that has no link yet; false when the account
    * is gone or linked meanwhile. Throws ROBLOX_ALREADY_LINKED when another live

@@ -53,7 +53,7 @@ export class RobloxGrpcController {
 
   @GrpcMethod('RobloxService', 'LinkRobloxAccount')
   async link(@Payload() req: LinkRobloxAccountRequestDto, @CurrentPrincipal() p: Principal) {
-    return { identity: presentRobloxIdentity(await this.accounts.link(p.userId, req.robloxUserId), GRPC_WIRE) };
+    return { identity: presentRobloxIdentity(await this.accounts.link(p.userId, req.robloxUserId, req.verificationId), GRPC_WIRE) };
   }
 
   @GrpcMethod('RobloxService', 'UnlinkRobloxAccount')

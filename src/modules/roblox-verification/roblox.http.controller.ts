@@ -66,7 +66,7 @@ export class RobloxHttpController {
   @ApiOperation({ summary: 'LinkRobloxAccount: link a proven Roblox identity to the signed-in account' })
   @ApiOkResponse({ type: RobloxIdentityResponseView })
   async link(@Body() req: LinkRobloxAccountRequestDto, @CurrentPrincipal() p: Principal) {
-    return { identity: presentRobloxIdentity(await this.accounts.link(p.userId, req.robloxUserId), JSON_WIRE) };
+    return { identity: presentRobloxIdentity(await this.accounts.link(p.userId, req.robloxUserId, req.verificationId), JSON_WIRE) };
   }
 
   @Delete('link')

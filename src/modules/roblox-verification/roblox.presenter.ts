@@ -4,7 +4,9 @@ import type { RobloxIdentityRecord } from './roblox-verification.repository';
 
 /** roblox.v1.StartVerificationResponse */
 export function presentStartedVerification(started: StartedVerification, wire: Wire): Record<string, unknown> {
-  return { code: started.code, expiresAt: wire.time(started.expiresAt), instructions: started.instructions };
+  return {
+    code: started.code, expiresAt: wire.time(started.expiresAt), instructions: started.instructions, verificationId: started.verificationId,
+  };
 }
 
 /** roblox.v1.RobloxIdentity */

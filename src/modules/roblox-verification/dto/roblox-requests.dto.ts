@@ -2,6 +2,7 @@ import { Matches } from 'class-validator';
 import { NestedMessage, OptionalString, UuidField } from '../../../common/validation/fields';
 import { ClientInfoDto } from '../../auth/dto/client-info.dto';
 import { RobloxUserIdField } from './roblox-user-id.field';
+import { VerificationIdField } from './verification-id.field';
 import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
 
 export class StartVerificationRequestDto {
@@ -12,6 +13,9 @@ export class StartVerificationRequestDto {
 export class SignUpWithRobloxRequestDto {
   @RobloxUserIdField({ required: true })
   robloxUserId!: string;
+
+  @VerificationIdField('the proof')
+  verificationId?: string;
 
   @OptionalString(PASSWORD_INPUT_MAX, 'Optional; 8-128 characters with at least one letter and one digit')
   password?: string;
@@ -31,7 +35,10 @@ export class SignInWithRobloxRequestDto {
   @RobloxUserIdField({ required: true })
   robloxUserId!: string;
 
-  @OptionalString(PASSWORD_INPUT_MAX, 'Without it, the Roblox profile must show the live verification code')
+  @VerificationIdField('needed without a password (ignored with one); the proof')
+  verificationId?: string;
+
+  @OptionalString(PASSWORD_INPUT_MAX, 'Without it, the Roblox profile must show the live verification code of verificationId')
   password?: string;
 
   @UuidField({ required: true, description: 'The app installation signing in' })
@@ -44,6 +51,9 @@ export class SignInWithRobloxRequestDto {
 export class LinkRobloxAccountRequestDto {
   @RobloxUserIdField({ required: true })
   robloxUserId!: string;
+
+  @VerificationIdField('the proof')
+  verificationId?: string;
 }
 
 /** UnlinkRobloxAccount and GetRobloxIdentity have no fields. */

@@ -10,6 +10,14 @@ export class StartVerificationResponseView {
 
   @ApiProperty()
   instructions!: string;
+
+  @ApiProperty({
+    example: 'bXlfdmVyaWZpY2F0aW9uX2lkX2lzX3JhbmRvbV8zMmI',
+    description:
+      'A secret handle of this verification (256 random bits, base64url), answered only to this caller: send it as verificationId ' +
+      'with SignUpWithRoblox, SignInWithRoblox or LinkRobloxAccount; the code in the profile counts for nobody else. Keep it like a password until used.',
+  })
+  verificationId!: string;
 }
 
 export class RobloxIdentityView {
