@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTO_FILES } from '../../src/common/grpc/grpc-options';
+import { LOADER_OPTIONS } from '../../src/common/grpc/grpc-options';
+import { PROTO_FILES } from '../../src/common/grpc/served-services';
 import { decodeStatusDetails } from '../../src/common/errors/grpc-status-details';
 import { PROTO_DIR } from '../../src/paths';
 

@@ -8,13 +8,7 @@ import type { GrpcHealth } from '../../modules/health/grpc-health';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_DIR } from '../../paths';
 import { markMalformed } from './malformed-request';
-
-/** The packages served, each bound to the same handlers (`@GrpcMethod('AuthService', ...)` matches v1 and v2). */
-export const GRPC_PACKAGES = ['auth.v1', 'auth.v2', 'users.v1', 'users.v2', 'roblox.v1', 'portfolio.v1'];
-
-export const PROTO_FILES = [
-  'auth/v1/auth.proto', 'auth/v2/auth.proto', 'users/v1/users.proto', 'users/v2/users.proto', 'roblox/v1/roblox.proto', 'portfolio/v1/portfolio.proto',
-];
+import { GRPC_PACKAGES, PROTO_FILES } from './served-services';
 
 /**
  * proto-loader options shared by the server and the test clients: camelCase

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { DataSource } from 'typeorm';
 import { GrpcHealth, type ServingStatus } from './grpc-health';
 import { pendingMigrations } from '../../database/migrator';
+import { HEALTH_SERVICES } from '../../common/grpc/served-services';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -9,11 +10,6 @@ export interface ReadinessReport {
   readonly migrations: { readonly up: boolean; readonly pending: readonly string[] };
 }
 
-/** Services reported by grpc.health.v1 ('' is the whole server). */
-export const HEALTH_SERVICES = [
-  '', 'auth.v1.AuthService', 'auth.v2.AuthService', 'users.v1.UserService', 'users.v2.UserService',
-  'roblox.v1.RobloxService', 'portfolio.v1.PortfolioService',
-];
 const CHECK_TIMEOUT_MS = 2_000;
 const POLL_INTERVAL_MS = 2_000;
 
