@@ -46,7 +46,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const drifted = [];
   for (const [rel, text] of generateAll()) {
     const target = path.join(PROTO_DIR, rel);
-    let current = null;
+    let current;
     try {
       current = readFileSync(target, 'utf8');
     } catch {
