@@ -10,6 +10,7 @@ const SAMPLE: MailTemplateData = {
   'set-password': { displayName: '', link: 'https://app.example.com/auth-reset?token=abc', expiresInMinutes: 90 },
   'password-changed': { displayName: 'Ada', changedAt: '2026-03-01T10:00:00.000Z', timeZone: 'Europe/Berlin' },
   'mfa-disabled': { displayName: 'Ada', disabledAt: '2026-03-01T10:00:00.000Z', timeZone: 'Not/AZone' },
+  'email-changed': { displayName: 'Ada', changedAt: '2026-03-01T10:00:00.000Z', timeZone: 'Europe/Berlin' },
 };
 
 describe('mail templates', () => {

@@ -16,12 +16,15 @@ export interface MailTemplateData {
   'password-changed': { readonly displayName: string; readonly changedAt: string; readonly timeZone?: string };
   /** Two-factor authentication was turned off. */
   'mfa-disabled': { readonly displayName: string; readonly disabledAt: string; readonly timeZone?: string };
+  /** To the previous address: the account's email address was changed (never names the new one). */
+  'email-changed': { readonly displayName: string; readonly changedAt: string; readonly timeZone?: string };
 }
 
 export type MailTemplate = keyof MailTemplateData;
 
 export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'welcome-verification', 'email-verification', 'password-reset', 'set-password', 'password-changed', 'mfa-disabled',
+  'email-changed',
 ];
 
 /** One mail to queue: `MailOutbox.enqueue({ to, template, locale, data })`. */

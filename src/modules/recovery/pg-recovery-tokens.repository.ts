@@ -24,6 +24,14 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
     });
   }
 
+  async findLiveVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null> {
+    const rows = await this.db.query<{ user_id: string; email: string }>(
+      'SELECT user_id, email FROM email_verification_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2',
+      [hash, now],
+    );
+    return rows[0] ? { userId: rows[0].user_id, email: rows[0].email } : null;
+  }
+
   async consumeVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null> {
     // One conditional UPDATE: of requests racing with one token only the first still
     // sees used_at IS NULL and gets the row back.
@@ -75,14 +83,25 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
     return stateOf(rows[0], now);
   }
 
+  async invalidateAllForUser(userId: string): Promise<number> {
+    return this.db.transaction(async () => {
+      // The same per-user lock as issuance: a link being issued concurrently is either deleted here or sees the change.
+      await this.lockUser(userId);
+      const resets = await this.db.execute('DELETE FROM password_reset_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      const verifications = await this.db.execute('DELETE FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      return resets + verifications;
+    });
+  }
+
   /**
    * Serialises token issuance per user: two concurrent requests would otherwise
    * each delete the other's not-yet-committed token and leave two live ones.
    * NO KEY UPDATE does not block inserts that only reference the user (sessions, tokens).
    */
-  private async lockUser(userId: string): Promise<void> {
+  async lockUser(userId: string): Promise<void> {
     await this.db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
   }
+
   async deleteExpired(now: Date, batch: number): Promise<number> {
     let deleted = 0;
     for (const table of ['password_reset_tokens', 'email_verification_tokens']) {

@@ -15,6 +15,8 @@ export interface ConsumedVerification {
 export abstract class RecoveryTokensRepository {
   /** Stores a new verification token and deletes the user's earlier unused ones. */
   abstract replaceVerificationToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void>;
+  /** The user and address of a live verification token, without using it up. */
+  abstract findLiveVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null>;
   /** Marks a live token used; null when it is unknown, used or expired. */
   abstract consumeVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null>;
   abstract verificationTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
@@ -26,6 +28,17 @@ export abstract class RecoveryTokensRepository {
   /** Marks a live reset token used and returns its user; null when it is unknown, used or expired. */
   abstract consumeResetToken(hash: Buffer, now: Date): Promise<string | null>;
   abstract resetTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
+  /**
+   * Deletes every unused reset and verification token of the user (its email
+   * address changed: links mailed to the old address must stop working). Joins the
+   * caller's transaction; returns how many were deleted.
+   */
+  abstract invalidateAllForUser(userId: string): Promise<number>;
+  /**
+   * Row-locks the user until the surrounding transaction ends: token issuance and
+   * verification of one user run one at a time, and what is read after sees the latest state.
+   */
+  abstract lockUser(userId: string): Promise<void>;
   /** Deletes up to `batch` tokens of each kind that expired before `cutoff`; returns how many. */
   abstract deleteExpired(cutoff: Date, batch: number): Promise<number>;
 }

@@ -15,6 +15,13 @@ export abstract class AccountMails {
   abstract queueSetPasswordLink(user: UserRecord): Promise<void>;
   /** The notice that an administrator set the user's password. */
   abstract queuePasswordChanged(user: UserRecord): Promise<void>;
+  /**
+   * The user's email address changed from `before.email` to `after.email` at `at`:
+   * every outstanding reset and verification link stops working (they went to the
+   * old address, which may be the attacker's or no longer the user's), the old
+   * address gets a notice (without the new one), the new one a verification link.
+   */
+  abstract emailChanged(before: UserRecord, after: UserRecord, at: Date): Promise<void>;
 }
 
 /** A stand-in for builds without the mail capability: it says in the log what would have been sent. */
@@ -33,6 +40,10 @@ export class LoggingAccountMails extends AccountMails {
 
   async queuePasswordChanged(user: UserRecord): Promise<void> {
     this.skip('password-changed notice', user);
+  }
+
+  async emailChanged(_before: UserRecord, after: UserRecord): Promise<void> {
+    this.skip('email-changed notice and verification', after);
   }
 
   private skip(mail: string, user: UserRecord): void {

@@ -14,13 +14,33 @@ export const ADMIN_ROLE = 'admin';
 
 export type AdminOutcome = 'created' | 'promoted' | 'already-admin';
 
+/** Why BOOTSTRAP_ADMIN_EMAIL changed nothing: see ensureFirstAdmin. */
+export type BootstrapRefusal = 'admin-exists' | 'email-unverified' | 'account-inactive';
+
+/**
+ * Who counts as a live administrator for the bootstrap: an active account (not
+ * pending, suspended or deleted) with the `admin` role, or with any role that
+ * grants one of these sets: everything, every users permission by wildcard, or
+ * each users permission by name. Such an account can already make more
+ * administrators through the API, so the bootstrap has nothing left to do.
+ */
+export const ADMINISTRATOR_GRANTS: readonly Readonly<Record<string, true>>[] = [
+  { '*': true },
+  { 'users:*': true },
+  { 'users:read': true, 'users:write': true, 'users:password': true },
+];
+
 /** How a new administrator gets a password: given now, or chosen through a mailed link. */
 export type AdminPassword = { readonly password: string } | { readonly sendLink: true };
 
+/** What ensureFirstAdmin did: an AdminOutcome, or a refusal that changed nothing. */
+export type BootstrapResult = { outcome: AdminOutcome; user: UserRecord } | { outcome: BootstrapRefusal; user: UserRecord | null };
+
 /**
- * The first administrator, without SQL: `npm run cli -- create-admin` and
- * BOOTSTRAP_ADMIN_EMAIL at startup. Idempotent: an existing live account with the
- * email is promoted (its password untouched); an admin stays as it is.
+ * The first administrator, without SQL: `npm run cli -- create-admin` (ensureAdmin:
+ * the operator names the account, which is promoted as it is) and
+ * BOOTSTRAP_ADMIN_EMAIL at startup (ensureFirstAdmin: guarded, see there).
+ * Idempotent: an existing account's password is never touched; an admin stays as it is.
  */
 @Injectable()
 export class AdminProvisioning {
@@ -59,19 +79,8 @@ export class AdminProvisioning {
     const existing = await this.users.findByIdentifier('email', email);
     if (existing) return this.promote(existing);
 
-    const how = await password();
-    if ('password' in how) assertPasswordPolicy(how.password, email, 'password');
-    const passwordHash = 'password' in how ? await this.hasher.hash(how.password) : null;
     try {
-      const user = await this.db.transaction(async () => {
-        const created = await this.repo.create(
-          { email, phone: null, passwordHash, role: ADMIN_ROLE, displayName: '', locale: 'en', timezone: 'UTC' },
-          this.clock.now(),
-        );
-        if (!passwordHash) await this.mails.queueSetPasswordLink(created);
-        return created;
-      });
-      return { outcome: 'created', user };
+      return await this.createAdmin(email, await password());
     } catch (e) {
       // Two replicas bootstrapping at once: the loser finds the winner's account.
       if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') {
@@ -80,6 +89,68 @@ export class AdminProvisioning {
       }
       throw e;
     }
+  }
+
+  private async createAdmin(email: string, how: AdminPassword): Promise<{ outcome: 'created'; user: UserRecord }> {
+    if ('password' in how) assertPasswordPolicy(how.password, email, 'password');
+    const passwordHash = 'password' in how ? await this.hasher.hash(how.password) : null;
+    const user = await this.db.transaction(async () => {
+      const created = await this.repo.create(
+        { email, phone: null, passwordHash, role: ADMIN_ROLE, displayName: '', locale: 'en', timezone: 'UTC' },
+        this.clock.now(),
+      );
+      if (!passwordHash) await this.mails.queueSetPasswordLink(created);
+      return created;
+    });
+    return { outcome: 'created', user };
+  }
+
+  /**
+   * BOOTSTRAP_ADMIN_EMAIL: the first administrator of an unattended deployment.
+   * An account that already is admin is left as it is. Otherwise it acts only
+   * while there is no live administrator (ADMINISTRATOR_GRANTS), so an address
+   * left in the environment cannot bring a removed or replaced administrator back
+   * at the next restart; and it promotes only an active account whose address is
+   * verified, because anyone can sign up with an address they do not own and
+   * wait for the bootstrap to make that account admin. A refusal changes nothing.
+   */
+  async ensureFirstAdmin(rawEmail: string, password: () => Promise<AdminPassword>): Promise<BootstrapResult> {
+    const email = this.normalizeEmail(rawEmail);
+    const existing = await this.users.findByIdentifier('email', email);
+    if (existing?.role === ADMIN_ROLE) return { outcome: 'already-admin', user: existing };
+    if (existing) return this.promoteFirst(existing.id, email);
+    if (await this.hasLiveAdministrator()) return { outcome: 'admin-exists', user: null };
+    try {
+      return await this.createAdmin(email, await password());
+    } catch (e) {
+      // Two replicas bootstrapping at once: the loser finds the winner's account (or a sign-up's, judged like any other).
+      if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') {
+        const winner = await this.users.findByIdentifier('email', email);
+        if (winner?.role === ADMIN_ROLE) return { outcome: 'already-admin', user: winner };
+        if (winner) return this.promoteFirst(winner.id, email);
+      }
+      throw e;
+    }
+  }
+
+  /** True when an active account can already administer users (ADMINISTRATOR_GRANTS). */
+  hasLiveAdministrator(): Promise<boolean> {
+    return this.repo.existsActiveHolder(ADMIN_ROLE, ADMINISTRATOR_GRANTS);
+  }
+
+  /** The checks of ensureFirstAdmin on the row-locked account, so what is checked is what gets promoted. */
+  private promoteFirst(userId: string, email: string): Promise<BootstrapResult> {
+    return this.db.transaction(async (): Promise<BootstrapResult> => {
+      const user = await this.repo.findForUpdate(userId);
+      // Gone, or its address changed since the lookup: not the account the variable names.
+      if (!user || user.email !== email || user.status === 'deleted') return { outcome: 'account-inactive', user: null };
+      if (user.role === ADMIN_ROLE) return { outcome: 'already-admin', user };
+      if (await this.hasLiveAdministrator()) return { outcome: 'admin-exists', user };
+      if (!user.emailVerified) return { outcome: 'email-unverified', user };
+      if (user.status !== 'active') return { outcome: 'account-inactive', user };
+      await this.repo.update(user.id, { role: ADMIN_ROLE }, this.clock.now());
+      return { outcome: 'promoted', user: (await this.users.findById(user.id)) ?? user };
+    });
   }
 
   private async promote(user: UserRecord): Promise<{ outcome: AdminOutcome; user: UserRecord }> {

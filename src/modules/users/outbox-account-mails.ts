@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { MailOutbox } from '../mail/mail-outbox.service';
 import { AccountMailService } from '../recovery/account-mail.service';
+import { RecoveryTokensRepository } from '../recovery/recovery-tokens.repository';
 import { AccountMails } from './account-mails';
 import type { UserRecord } from './user.model';
 
@@ -8,7 +10,11 @@ import type { UserRecord } from './user.model';
 export class OutboxAccountMails extends AccountMails {
   readonly delivers = true;
 
-  constructor(private readonly mail: AccountMailService) {
+  constructor(
+    private readonly mail: AccountMailService,
+    private readonly tokens: RecoveryTokensRepository,
+    private readonly outbox: MailOutbox,
+  ) {
     super();
   }
 
@@ -23,5 +29,20 @@ export class OutboxAccountMails extends AccountMails {
 
   async queuePasswordChanged(user: UserRecord): Promise<void> {
     await this.mail.queuePasswordChanged(user);
+  }
+
+  async emailChanged(before: UserRecord, after: UserRecord, at: Date): Promise<void> {
+    // First the old links, then the new one: the new address's verification link must survive.
+    await this.tokens.invalidateAllForUser(after.id);
+    if (before.email) {
+      // The notice names no new address: whoever reads the old mailbox learns only that it changed.
+      await this.outbox.enqueue({
+        to: before.email,
+        template: 'email-changed',
+        locale: after.locale,
+        data: { displayName: after.displayName, changedAt: at.toISOString(), timeZone: after.timezone },
+      });
+    }
+    if (after.email) await this.mail.queueVerification(after);
   }
 }

@@ -162,6 +162,17 @@ export class PgUserAdminRepository extends UserAdminRepository {
     return rows[0]?.permissions ?? null;
   }
 
+  async existsActiveHolder(roleName: string, grantSets: readonly Readonly<Record<string, true>>[]): Promise<boolean> {
+    const rows = await this.db.query<{ found: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM users u JOIN roles r ON r.name = u.role
+          WHERE u.status = 'active' AND (u.role = $1 OR r.permissions @> ANY($2::jsonb[]))
+       ) AS found`,
+      [roleName, grantSets.map((set) => JSON.stringify(set))],
+    );
+    return rows[0]?.found === true;
+  }
+
   async savePendingAvatar(upload: PendingAvatarUpload): Promise<void> {
     await this.db.execute(
       `INSERT INTO avatar_uploads (user_id, object_key, content_type, content_size, created_at) VALUES ($1, $2, $3, $4, $5)

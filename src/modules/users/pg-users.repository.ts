@@ -150,6 +150,20 @@ export class PgUsersRepository extends UsersRepository {
     await this.db.execute('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, hash]);
   }
 
+  async replacePendingPasswordHash(id: string, hash: string): Promise<boolean> {
+    // Conditional in the statement itself: an UPDATE that waited for a verification's
+    // row lock re-checks the condition and finds the user active.
+    const n = await this.db.execute(
+      `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND status = 'pending' AND NOT email_verified`,
+      [id, hash],
+    );
+    return n > 0;
+  }
+
+  async clearPasswordHash(id: string): Promise<void> {
+    await this.db.execute('UPDATE users SET password_hash = NULL, updated_at = now() WHERE id = $1', [id]);
+  }
+
   async upgradePasswordHash(id: string, oldHash: string, newHash: string): Promise<void> {
     await this.db.execute('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash]);
   }

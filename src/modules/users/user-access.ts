@@ -3,6 +3,7 @@ import { hasPermission } from '../../common/auth/permissions';
 import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
 import { UserAdminRepository } from './user-admin.repository';
+import { permissionsBeyond } from './user-roles';
 
 /** The permissions of the administration API (keys of a role's JSONB permissions). */
 export const USERS_READ = 'users:read';
@@ -38,11 +39,12 @@ export class UserAccess {
   }
 
   /**
-   * No escalation through the administration API: an actor may only manage users
-   * (and hand out roles) whose administrative permissions (`*` and `users:*`) it
-   * holds itself. A custom role with `users:write` manages ordinary users but
-   * cannot suspend an admin, reset an admin's password or make anyone admin.
-   * Unknown roles are INVALID_ARGUMENT.
+   * No escalation through the administration API: an actor may hand out a role,
+   * and manage (edit, suspend, set the password of) its holders, only when it
+   * holds every permission of that role itself (permissionsBeyond: wildcards
+   * count, self-service `profile:read` / `profile:write` do not). Managing is the
+   * same bar as granting because setting someone's password or email is becoming
+   * them. Unknown roles are INVALID_ARGUMENT (naming `field`) or PERMISSION_DENIED.
    */
   async requireRoleWithin(actor: Principal, role: string, field?: string): Promise<void> {
     const permissions = await this.repo.rolePermissions(role);
@@ -50,8 +52,7 @@ export class UserAccess {
       if (field) throw DomainError.validation([{ field, description: 'names a role that does not exist' }]);
       throw denied();
     }
-    const granted = Object.entries(permissions).filter(([name, on]) => on === true && (name === '*' || name.startsWith('users:'))).map(([name]) => name);
-    if (!granted.every((p) => this.can(actor, p))) throw denied();
+    if (permissionsBeyond(actor.permissions ?? {}, permissions).length > 0) throw denied();
   }
 
   /** requireRoleWithin for the target's current role, unless the actor is the target. */

@@ -17,6 +17,11 @@ export abstract class UserAdminRepository {
   abstract setPasswordHash(id: string, hash: string, now: Date): Promise<void>;
   /** The permissions of a role, or null when no such role exists. */
   abstract rolePermissions(role: string): Promise<Record<string, boolean> | null>;
+  /**
+   * Whether an active account exists whose role is `roleName` or whose role's
+   * permissions contain every entry of one of `grantSets` (JSON containment: `true` values only).
+   */
+  abstract existsActiveHolder(roleName: string, grantSets: readonly Readonly<Record<string, true>>[]): Promise<boolean>;
 
   abstract savePendingAvatar(upload: PendingAvatarUpload): Promise<void>;
   abstract findPendingAvatar(userId: string): Promise<PendingAvatarUpload | null>;

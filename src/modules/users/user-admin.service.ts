@@ -101,8 +101,10 @@ export class UserAdminService {
    * AIP-134 partial update: with `mask` only the listed paths change (a listed path
    * that is not set is reset to its default); without one, every set field changes.
    * Name, locale and timezone of oneself need `profile:write`; anything else
-   * `users:write`. A changed email or phone loses its verified flag (email: a new
-   * verification mail); `suspended` and `deleted` end every session of the user.
+   * `users:write`. A changed email or phone loses its verified flag. A changed
+   * email also ends every outstanding reset and verification link, mails a notice
+   * to the old address and a verification link to the new one (AccountMails.emailChanged);
+   * `suspended` and `deleted` end every session of the user.
    */
   async update(actor: Principal, userId: string, fields: UserFields, mask: readonly string[] | undefined): Promise<UserRecord> {
     const paths = mask?.length ? pathsOf(mask) : UPDATABLE_PATHS.filter((path) => fields[path] !== undefined);
@@ -122,7 +124,8 @@ export class UserAdminService {
         const revoked = await this.sessions.revokeAllExcept(userId, null);
         this.logger.log({ userId, status: changes.status, revoked }, 'Sessions revoked after a status change');
       }
-      if (changes.email) await this.mails.queueVerification(user, 'email-changed');
+      // Same transaction as the change: the old links die, the old address is told, or none of it (nor the change) happens.
+      if (changes.email !== undefined) await this.mails.emailChanged(current, user, this.clock.now());
       return { user, changes };
     });
     this.logger.log({ userId, by: actor.userId, paths: Object.keys(result.changes) }, 'User updated');

@@ -12,6 +12,14 @@ export abstract class UsersRepository {
   /** Inserts user and profile; throws AUTH_IDENTIFIER_TAKEN when the email or phone is in use. */
   abstract create(user: NewUser): Promise<UserRecord>;
   abstract updatePasswordHash(id: string, hash: string): Promise<void>;
+  /**
+   * Sets the password of a user only while it is pending and unverified (a repeated
+   * sign-up); false once the address was verified, so a sign-up racing the owner's
+   * verification cannot leave its password on the activated account.
+   */
+  abstract replacePendingPasswordHash(id: string, hash: string): Promise<boolean>;
+  /** Removes the password (sign-in by password fails until one is set through recovery). */
+  abstract clearPasswordHash(id: string): Promise<void>;
   /** Replaces the hash only if it is still the one that was verified (a concurrent change wins). */
   abstract upgradePasswordHash(id: string, oldHash: string, newHash: string): Promise<void>;
   abstract recordLogin(id: string, at: Date): Promise<void>;

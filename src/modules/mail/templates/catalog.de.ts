@@ -47,4 +47,12 @@ export const DE: Catalog = {
     paragraphs: [`Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde am ${h.dateTime(d.disabledAt, d.timeZone)} deaktiviert.`],
     after: [SICHERHEIT],
   }),
+  'email-changed': (d, h) => ({
+    subject: 'Die E-Mail-Adresse Ihres Kontos wurde geändert',
+    greeting: hallo(d.displayName),
+    paragraphs: [
+      `Die E-Mail-Adresse Ihres Kontos wurde am ${h.dateTime(d.changedAt, d.timeZone)} geändert. E-Mails zum Konto gehen jetzt an die neue Adresse, und an diese Adresse gesendete Links funktionieren nicht mehr.`,
+    ],
+    after: ['Falls Sie das nicht erwartet haben, wenden Sie sich sofort an den Support: Möglicherweise übernimmt jemand anderes Ihr Konto.'],
+  }),
 };

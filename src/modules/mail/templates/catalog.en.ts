@@ -47,4 +47,12 @@ export const EN: Catalog = {
     paragraphs: [`Two-factor authentication was turned off for your account on ${h.dateTime(d.disabledAt, d.timeZone)}.`],
     after: [SECURITY],
   }),
+  'email-changed': (d, h) => ({
+    subject: 'The email address of your account was changed',
+    greeting: hello(d.displayName),
+    paragraphs: [
+      `The email address of your account was changed on ${h.dateTime(d.changedAt, d.timeZone)}. Mail about the account now goes to the new address, and links sent to this address no longer work.`,
+    ],
+    after: ['If you did not expect this, contact support now: someone else may be taking over your account.'],
+  }),
 };
