@@ -99,6 +99,27 @@ describe('sessions, password change, revocation', () => {
     expect((await app.http('GET', '/v1/auth/credentials', { token: victim.accessToken })).status).toBe(401);
   });
 
+  it('answers ListSessions (IP addresses, devices) to no signed-out access token, on both transports', async () => {
+    const email = uniqueEmail('listout');
+    await app.http('POST', '/v1/auth/signup', { body: credentials(email, PASSWORD, 'l1') });
+    const viaRest = await signInOn(email, 'l2');
+    const viaGrpc = await signInOn(email, 'l3');
+    expect((await app.http('POST', '/v1/auth/sessions', { token: viaRest.accessToken, body: {} })).status).toBe(200);
+    expect((await app.auth.call('ListSessions', {}, bearer(viaGrpc.accessToken))).sessions).toHaveLength(3);
+    expect((await app.http('POST', '/v1/auth/signout', { token: viaRest.accessToken })).status).toBe(204);
+    await app.auth.call('SignOut', {}, bearer(viaGrpc.accessToken));
+    for (const token of [viaRest.accessToken, viaGrpc.accessToken]) {
+      const res = await app.http('POST', '/v1/auth/sessions', { token, body: {} });
+      expect(res.status).toBe(401);
+      expect(res.body.sessions).toBeUndefined();
+      const err = (await app.auth.call('ListSessions', {}, bearer(token)).catch((e: GrpcError) => e)) as GrpcError;
+      expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await app.http('POST', '/v2/auth/sessions', { token, body: {} })).status).toBe(401);
+      const v2 = (await app.authV2.call('ListSessions', {}, bearer(token)).catch((e: GrpcError) => e)) as GrpcError;
+      expect(v2.code).toBe(grpc.status.UNAUTHENTICATED);
+    }
+  });
+
   it('signs in a bcrypt-hashed (migrated) user and re-hashes the password to argon2id', async () => {
     const email = uniqueEmail('bcrypt');
     await app.http('POST', '/v1/auth/signup', { body: credentials(email) });

@@ -13,7 +13,7 @@ export interface LiveSession {
 /**
  * Looks up whether a session still exists and its user is active, with the
  * user's current role: a revoked session or a role change takes effect at
- * once for every state-changing call.
+ * once for every call but the @ReadOnly ones.
  */
 export abstract class LiveSessionLookup {
   abstract find(sessionId: string, userId: string): Promise<LiveSession | null>;

@@ -5,9 +5,12 @@ export const IS_READ_ONLY = 'auth:read-only';
 export const REQUIRED_PERMISSIONS = 'auth:permissions';
 
 /**
- * A read-only method may trust a valid access token until it expires, without
- * a database look-up (documented in the README). Everything else re-checks the
- * session on every call.
+ * Skips the guard's live-session look-up: the method trusts a valid access token
+ * until it expires. Only for a method that returns nothing beyond the token's own
+ * claims (GetAccessTokenClaims) or that checks the session itself in the statement
+ * reading its data (ValidateCredentials). A method that returns other personal data
+ * (sessions' IP addresses and devices, profiles) must not use it: a revoked session
+ * reads nothing. Everything else re-checks the session on every call.
  */
 export const ReadOnly = (): MethodDecorator => SetMetadata(IS_READ_ONLY, true);
 

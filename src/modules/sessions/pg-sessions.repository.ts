@@ -55,8 +55,14 @@ export class PgSessionsRepository extends SessionsRepository {
 
   async upsertForDevice(s: NewSession): Promise<SessionRecord> {
     const d = s.device;
+    // A sign-in on the device replaces its session (new id): the replaced session's
+    // retired tokens go with it, like its current one, in the same statement.
     const rows = await this.db.query<SessionRow>(
-      `INSERT INTO sessions (user_id, device_id, installation_id, device_name, device_type, client_version, metadata,
+      `WITH replaced AS (
+         DELETE FROM session_retired_tokens
+          WHERE session_id = (SELECT id FROM sessions WHERE user_id = $1 AND device_id = $2)
+       )
+       INSERT INTO sessions (user_id, device_id, installation_id, device_name, device_type, client_version, metadata,
                              refresh_token_hash, ip_address, ip_created_by, ip_country, created_at, last_seen_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $11, $12)
        ON CONFLICT (user_id, device_id) DO UPDATE SET
@@ -76,27 +82,42 @@ export class PgSessionsRepository extends SessionsRepository {
   }
 
   async rotate(r: Rotation): Promise<{ session: SessionRecord; owner: SessionOwner } | null> {
-    // Of requests racing with one token, the first UPDATE wins; the others wait on the
-    // row lock and re-evaluate WHERE against the new row: they match only through the
-    // grace branch (previous_token_hash), so after the window exactly one succeeds.
+    // One statement. `cur` locks the session row the presented token opens; of requests
+    // racing with one token, the first gets the lock and the others wait, then
+    // re-evaluate its WHERE against the rotated row: they match only through the grace
+    // branch (previous_token_hash), so after the window exactly one succeeds. `cur`
+    // reads the token being replaced from the locked (latest) row: the presented one,
+    // or, in the grace branch, the one the first refresh issued. `retired` keeps it, so
+    // it is recognised as reuse however many rotations later it comes back.
     const rows = await this.db.query<SessionRow & { owner_status: string; owner_role: string; owner_email: string | null; owner_name: string | null }>(
-      `WITH s AS (
+      `WITH cur AS (
+         SELECT id AS session_id, refresh_token_hash AS replaced_hash
+           FROM sessions
+          WHERE expires_at > $3
+            AND created_at + $8::integer * interval '1 second' > $3
+            AND (refresh_token_hash = $1 OR (previous_token_hash = $1 AND rotated_at > $4))
+            FOR UPDATE
+       ), s AS (
          UPDATE sessions SET
            previous_token_hash = CASE WHEN refresh_token_hash = $1 THEN $1 ELSE previous_token_hash END,
            rotated_at         = CASE WHEN refresh_token_hash = $1 THEN $3 ELSE rotated_at END,
            refresh_token_hash = $2,
-           expires_at         = GREATEST(expires_at, $5),
+           expires_at         = LEAST(GREATEST(expires_at, $5), created_at + $8::integer * interval '1 second'),
            activity_count     = activity_count + 1,
            last_seen_at       = $3,
            ip_address         = $6,
            ip_country         = $7
-         WHERE expires_at > $3
-           AND (refresh_token_hash = $1 OR (previous_token_hash = $1 AND rotated_at > $4))
-         RETURNING ${COLUMNS}
+           FROM cur
+          WHERE sessions.id = cur.session_id
+         RETURNING ${COLUMNS}, cur.replaced_hash
+       ), retired AS (
+         INSERT INTO session_retired_tokens (token_hash, session_id, retired_at)
+         SELECT replaced_hash, id, $3 FROM s
+         ON CONFLICT (token_hash) DO NOTHING
        )
        SELECT s.*, u.status AS owner_status, u.role AS owner_role, u.email AS owner_email, p.display_name AS owner_name
          FROM s JOIN users u ON u.id = s.user_id LEFT JOIN user_profiles p ON p.user_id = s.user_id`,
-      [r.presentedHash, r.newHash, r.now, r.graceSince, r.expiresAt, r.ip, r.ipCountry], 'sessions_rotate',
+      [r.presentedHash, r.newHash, r.now, r.graceSince, r.expiresAt, r.ip, r.ipCountry, r.maxLifetimeSeconds], 'sessions_rotate',
     );
     const row = rows[0];
     if (!row) return null;
@@ -106,8 +127,13 @@ export class PgSessionsRepository extends SessionsRepository {
     };
   }
 
-  async revokeByRetiredToken(presentedHash: Buffer): Promise<number> {
-    return this.db.execute('DELETE FROM sessions WHERE previous_token_hash = $1', [presentedHash]);
+  async revokeByRetiredToken(presentedHash: Buffer, retiredUpTo: Date): Promise<number> {
+    // The retired rows go with the session (ON DELETE CASCADE).
+    return this.db.execute(
+      `DELETE FROM sessions
+        WHERE id = (SELECT session_id FROM session_retired_tokens WHERE token_hash = $1 AND retired_at <= $2)`,
+      [presentedHash, retiredUpTo], 'sessions_revoke_by_retired_token',
+    );
   }
 
   async findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null> {

@@ -43,7 +43,10 @@ export interface Rotation {
   readonly now: Date;
   /** A token rotated after this instant may still be presented (two tabs refreshing at once). */
   readonly graceSince: Date;
+  /** The slid expiry; capped at created_at + maxLifetimeSeconds. */
   readonly expiresAt: Date;
+  /** SESSION_MAX_LIFETIME_DAYS in seconds: no refresh extends a session past created_at + this. */
+  readonly maxLifetimeSeconds: number;
   readonly ip: string;
   readonly ipCountry: string;
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, ReadOnly } from '../../common/auth/auth.decorators';
+import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { GRPC_WIRE, JSON_WIRE, type Wire } from '../../common/grpc/wire';
 import { ListSessionsRequestDto, RevokeSessionRequestDto, EmptyRequestDto } from '../auth/dto/auth-requests.dto';
@@ -50,7 +50,8 @@ export class SessionsGrpcController extends SessionsEndpoints {
     super(sessions);
   }
 
-  @ReadOnly()
+  // Not @ReadOnly: it returns IP addresses and devices, so the guard checks that the
+  // caller's session is still live (a signed-out token reads nothing).
   @GrpcMethod('AuthService', 'ListSessions')
   async listSessions(@Payload() req: ListSessionsRequestDto, @CurrentPrincipal() p: Principal) {
     return this.list(p, req.refreshToken, GRPC_WIRE);
@@ -76,7 +77,7 @@ export class SessionsHttpController extends SessionsEndpoints {
     super(sessions);
   }
 
-  @ReadOnly()
+  // Not @ReadOnly: see the gRPC handler.
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'ListSessions: the caller\'s sessions, newest first' })

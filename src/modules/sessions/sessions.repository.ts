@@ -5,12 +5,16 @@ export abstract class SessionsRepository {
   /** One session per (user, device): a new sign-in on a device replaces its session (new id, new token). */
   abstract upsertForDevice(session: NewSession): Promise<SessionRecord>;
   /**
-   * Rotates the refresh token in one conditional UPDATE: the presented token must
-   * be the current one, or the previous one rotated within the grace window.
+   * Rotates the refresh token in one statement: the presented token must be the
+   * current one, or the previous one rotated within the grace window, and the
+   * session inside its absolute lifetime. The token it replaces is retired.
    */
   abstract rotate(rotation: Rotation): Promise<{ session: SessionRecord; owner: SessionOwner } | null>;
-  /** A rotated token presented after its grace window: the session is treated as stolen and deleted. */
-  abstract revokeByRetiredToken(presentedHash: Buffer): Promise<number>;
+  /**
+   * A retired token (of any age) presented after its grace window: the session is
+   * treated as stolen and deleted. `retiredUpTo` is the end of that window.
+   */
+  abstract revokeByRetiredToken(presentedHash: Buffer, retiredUpTo: Date): Promise<number>;
   abstract findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null>;
   abstract listForUser(userId: string, now: Date): Promise<SessionRecord[]>;
   abstract deleteById(userId: string, sessionId: string): Promise<number>;

@@ -21,9 +21,11 @@ export interface IssuedSession {
 
 /**
  * Sessions and refresh tokens. Refresh tokens are 256-bit random strings stored
- * as SHA-256; a refresh rotates the token in one conditional UPDATE. The token
- * rotated last stays valid for REFRESH_REUSE_GRACE_SECONDS (two tabs refreshing
- * at once); presented after that, it is taken as stolen and ends the session.
+ * as SHA-256; a refresh rotates the token in one statement. The token rotated
+ * last stays valid for REFRESH_REUSE_GRACE_SECONDS (two tabs refreshing at once).
+ * Every replaced token is kept (as its hash) while the session lives: presented
+ * after its grace window, however old, it is taken as stolen and ends the session.
+ * No refresh extends a session past created_at + SESSION_MAX_LIFETIME_DAYS.
  */
 @Injectable()
 export class SessionsService extends LiveSessionLookup {
@@ -55,18 +57,22 @@ export class SessionsService extends LiveSessionLookup {
     const now = this.clock.now();
     const presentedHash = hashOpaqueToken(refreshToken);
     const { token, hash } = newOpaqueToken();
+    const graceSince = new Date(now.getTime() - this.config.sessions.refreshReuseGraceSeconds * 1000);
     const rotated = await this.sessions.rotate({
       presentedHash,
       newHash: hash,
       now,
-      graceSince: new Date(now.getTime() - this.config.sessions.refreshReuseGraceSeconds * 1000),
-      expiresAt: this.expiryFrom(now),
+      graceSince,
+      expiresAt: new Date(now.getTime() + this.config.sessions.refreshTokenTtlDays * DAY_MS),
+      maxLifetimeSeconds: this.config.sessions.maxLifetimeDays * 86_400,
       ip,
       ipCountry: this.geoip.countryOf(ip),
     });
     if (!rotated) {
-      const revoked = await this.sessions.revokeByRetiredToken(presentedHash);
-      if (revoked > 0) this.logger.warn('A rotated refresh token was reused after its grace window: session revoked');
+      // A token retired inside its grace window is only refused: two tabs may still
+      // hold one. Past the window it is taken as a copy of the chain (stolen).
+      const revoked = await this.sessions.revokeByRetiredToken(presentedHash, graceSince);
+      if (revoked > 0) this.logger.warn('A retired refresh token was reused after its grace window: session revoked');
       throw new DomainError('AUTH_REFRESH_TOKEN_INVALID', 'Invalid or expired refresh token');
     }
     if (rotated.owner.status !== 'active') {
@@ -108,7 +114,9 @@ export class SessionsService extends LiveSessionLookup {
     return this.sessions.deleteAllExcept(userId, keepSessionId);
   }
 
+  /** A new session's expiry: the refresh TTL, within the absolute lifetime. */
   private expiryFrom(now: Date): Date {
-    return new Date(now.getTime() + this.config.sessions.refreshTokenTtlDays * DAY_MS);
+    const { refreshTokenTtlDays, maxLifetimeDays } = this.config.sessions;
+    return new Date(now.getTime() + Math.min(refreshTokenTtlDays, maxLifetimeDays) * DAY_MS);
   }
 }
