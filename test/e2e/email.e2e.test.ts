@@ -24,6 +24,11 @@ async function grpcError(p: Promise<unknown>): Promise<GrpcError> {
 
 const confirmBody = (token: string) => ({ token, type: 'VERIFICATION_TYPE_EMAIL', installationId: randomUUID(), clientInfo: clientInfo('verify-device') });
 
+/** The button of the link's confirmation page (a GET of the link only shows the page). */
+function postLink(app: TestApp, token: string, path = '/v1/verify-email') {
+  return app.http('POST', path, { raw: new URLSearchParams({ token }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+}
+
 describe('email verification and password recovery over a real SMTP server', () => {
   let smtp: SmtpSink;
   let app: TestApp;
@@ -83,7 +88,7 @@ describe('email verification and password recovery over a real SMTP server', () 
     it('verifies through the 302 link route without signing in; reuse redirects with invalid_token', async () => {
       const email = uniqueEmail('link');
       const { token, body } = await signUpAndGetLink(email);
-      const res = await app.http('GET', `/v1/verify-email?token=${encodeURIComponent(token)}`);
+      const res = await postLink(app, token);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${APP_URL}/email-verified?status=success`);
       expect(res.headers.get('deprecation')).toBeNull();
@@ -92,20 +97,23 @@ describe('email verification and password recovery over a real SMTP server', () 
       const [{ n }] = await app.db.sql<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [body.user.userId]);
       expect(n).toBe(1); // only the sign-up session
 
-      const again = await app.http('GET', `/v1/verify-email?token=${encodeURIComponent(token)}`);
+      const again = await postLink(app, token);
       expect(again.headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=invalid_token`);
-      const alias = await app.http('GET', `/verify-email?token=${encodeURIComponent(token)}`);
+      const alias = await postLink(app, token, '/verify-email');
       expect(alias.status).toBe(302);
       expect(alias.headers.get('deprecation')).toBe('true');
       expect(alias.headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=invalid_token`);
       expect((await app.http('GET', '/v1/verify-email')).headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=invalid_token`);
       expect((await app.http('GET', '/v1/verify-email?token=a&token=b')).headers.get('location')).toContain('code=invalid_token');
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      expect((await app.http('POST', '/v1/verify-email', { raw: '', headers: form })).headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=invalid_token`);
+      expect((await app.http('POST', '/v1/verify-email', { raw: 'token=a&token=b', headers: form })).headers.get('location')).toContain('code=invalid_token');
     });
 
     it('the deprecated alias verifies too', async () => {
       const email = uniqueEmail('alias');
       const { token } = await signUpAndGetLink(email);
-      const res = await app.http('GET', `/verify-email?token=${token}`);
+      const res = await postLink(app, token, '/verify-email');
       expect(res.headers.get('location')).toBe(`${APP_URL}/email-verified?status=success`);
       expect(res.headers.get('deprecation')).toBe('true');
     });
@@ -118,7 +126,7 @@ describe('email verification and password recovery over a real SMTP server', () 
       expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(err.reason).toBe('VERIFICATION_TOKEN_EXPIRED');
       expect(err.details).toMatch(/expired/);
-      const link = await app.http('GET', `/v1/verify-email?token=${token}`);
+      const link = await postLink(app, token);
       expect(link.headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=expired_token`);
 
       // A new link, asked for after the clock jump, is delivered and works.
@@ -126,7 +134,7 @@ describe('email verification and password recovery over a real SMTP server', () 
       expect((await app.http('POST', '/v1/auth/verification/request', { token: signIn.body.tokens.accessToken, body: { type: 'VERIFICATION_TYPE_EMAIL' } })).status).toBe(204);
       const mails = await smtp.waitFor(email, 2);
       expect(mails[1].subject).toBe('Confirm your email address');
-      const ok = await app.http('GET', `/v1/verify-email?token=${tokenOf(mails[1], 'verify-email')}`);
+      const ok = await postLink(app, tokenOf(mails[1], 'verify-email'));
       expect(ok.headers.get('location')).toBe(`${APP_URL}/email-verified?status=success`);
       expect(body.user.emailVerified).toBe(false);
     });
@@ -139,9 +147,9 @@ describe('email verification and password recovery over a real SMTP server', () 
       const mails = await smtp.waitFor(email, 2);
       const second = tokenOf(mails[1], 'verify-email');
       expect(second).not.toBe(first);
-      const old = await app.http('GET', `/v1/verify-email?token=${first}`);
+      const old = await postLink(app, first);
       expect(old.headers.get('location')).toContain('code=invalid_token');
-      expect((await app.http('GET', `/v1/verify-email?token=${second}`)).headers.get('location')).toContain('status=success');
+      expect((await postLink(app, second)).headers.get('location')).toContain('status=success');
 
       const done = await grpcError(app.auth.call('RequestVerification', { type: 'VERIFICATION_TYPE_EMAIL' }, bearer(access)));
       expect(done.code).toBe(grpc.status.FAILED_PRECONDITION);
@@ -173,7 +181,7 @@ describe('email verification and password recovery over a real SMTP server', () 
       await app.db.sql(`UPDATE users SET status = 'suspended' WHERE email = $1`, [email]);
       const err = await grpcError(app.auth.call('ConfirmVerification', forGrpc(confirmBody(token))));
       expect(err.code).toBe(grpc.status.PERMISSION_DENIED);
-      const link = await app.http('GET', `/v1/verify-email?token=${token}`);
+      const link = await postLink(app, token);
       expect(link.headers.get('location')).toBe(`${APP_URL}/email-verified?status=error&code=account_suspended`);
       const [row] = await app.db.sql<{ email_verified: boolean }>('SELECT email_verified FROM users WHERE email = $1', [email]);
       expect(row.email_verified).toBe(false);
@@ -345,13 +353,38 @@ describe('SIGNUP_REQUIRE_VERIFICATION: the link is what unlocks the account', ()
 
   it('keeps the account pending until ConfirmVerification, which activates it and signs in', async () => {
     const email = uniqueEmail('pending');
-    const signUp = await app.auth.call('SignUp', forGrpc(credentials(email)));
+    const signUpBody = credentials(email);
+    const signUp = await app.auth.call('SignUp', forGrpc(signUpBody));
     expect(signUp.status).toBe('AUTH_STATUS_PENDING');
     expect((await app.auth.call('Authenticate', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_FAILED');
     const [mail] = await smtp.waitFor(email);
-    const res = await app.auth.call('ConfirmVerification', forGrpc(confirmBody(tokenOf(mail, 'verify-email'))));
+    // The app that signed up confirms (same installation): the password it chose is kept.
+    const res = await app.auth.call('ConfirmVerification', forGrpc({ ...confirmBody(tokenOf(mail, 'verify-email')), installationId: signUpBody.installationId }));
     expect(res).toMatchObject({ status: 'AUTH_STATUS_SUCCESS', user: { status: 'USER_STATUS_ACTIVE', emailVerified: true } });
     expect(res.tokens.accessToken).toBeTruthy();
+    expect((await app.auth.call('Authenticate', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_SUCCESS');
+  });
+
+  it('ConfirmVerification from another installation activates and signs in, without the sign-up password', async () => {
+    const email = uniqueEmail('pending-other');
+    expect((await app.auth.call('SignUp', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_PENDING');
+    const [mail] = await smtp.waitFor(email);
+    const res = await app.http('POST', '/v1/auth/verification/confirm', { body: confirmBody(tokenOf(mail, 'verify-email')) });
+    expect(res.body).toMatchObject({ status: 'AUTH_STATUS_SUCCESS', user: { status: 'USER_STATUS_ACTIVE', emailVerified: true } });
+    expect((await app.auth.call('ValidateCredentials', {}, bearer(res.body.tokens.accessToken))).user.status).toBe('USER_STATUS_ACTIVE');
+    // Another installation never proved it chose the pending password (it could be the
+    // owner following a squatter's link): the owner sets one through recovery.
+    expect(res.body.user.hasPassword).toBe(false);
+    expect((await app.auth.call('Authenticate', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_FAILED');
+  });
+
+  it('the confirmation page keeps the sign-up password when the owner enters it', async () => {
+    const email = uniqueEmail('pending-page');
+    expect((await app.auth.call('SignUp', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_PENDING');
+    const [mail] = await smtp.waitFor(email);
+    const raw = new URLSearchParams({ token: tokenOf(mail, 'verify-email'), password: PASSWORD }).toString();
+    const res = await app.http('POST', '/v1/verify-email', { raw, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.headers.get('location')).toBe(`${APP_URL}/email-verified?status=success`);
     expect((await app.auth.call('Authenticate', forGrpc(credentials(email)))).status).toBe('AUTH_STATUS_SUCCESS');
   });
 
@@ -364,8 +397,8 @@ describe('SIGNUP_REQUIRE_VERIFICATION: the link is what unlocks the account', ()
     expect(again.body).toEqual({ status: 'AUTH_STATUS_PENDING', message: expect.any(String) });
     const second = (await smtp.waitFor(email, 2))[1];
     expect(second.subject).toBe('Confirm your email address');
-    expect((await app.http('GET', `/v1/verify-email?token=${tokenOf(first, 'verify-email')}`)).headers.get('location')).toContain('code=invalid_token');
-    const res = await app.http('GET', `/v1/verify-email?token=${tokenOf(second, 'verify-email')}`);
+    expect((await postLink(app, tokenOf(first, 'verify-email'))).headers.get('location')).toContain('code=invalid_token');
+    const res = await postLink(app, tokenOf(second, 'verify-email'));
     expect(res.headers.get('location')).toBe(`${APP_URL}/email-verified?status=success`);
     const [row] = await app.db.sql<{ status: string }>('SELECT status FROM users WHERE email = $1', [email]);
     expect(row.status).toBe('active');
@@ -399,7 +432,7 @@ describe('rate limits on the public email methods', () => {
     expect((await grpcError(app.auth.call('RecoveryConfirm', confirm))).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
 
     expect((await grpcError(app.auth.call('ConfirmVerification', forGrpc(confirmBody('x'.repeat(43)))))).code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect((await app.http('GET', `/v1/verify-email?token=${'x'.repeat(43)}`)).status).toBe(302);
+    expect((await postLink(app, 'x'.repeat(43))).status).toBe(302);
     expect((await app.http('POST', '/v1/auth/verification/confirm', { body: confirmBody('x'.repeat(43)) })).status).toBe(429);
   });
 });

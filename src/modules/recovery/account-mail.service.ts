@@ -34,14 +34,21 @@ export class AccountMailService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Welcome plus a verification link: after sign-up or when an administrator creates the account. */
-  async queueWelcomeVerification(user: MailRecipient): Promise<boolean> {
-    return this.queueVerificationLink(user, 'welcome-verification');
+  /**
+   * Welcome plus a verification link: after sign-up or when an administrator creates
+   * the account. `signupInstallationId`: the installation whose sign-up set the
+   * pending password (EmailVerificationService keeps it only for that installation).
+   */
+  async queueWelcomeVerification(user: MailRecipient, signupInstallationId: string | null = null): Promise<boolean> {
+    return this.queueVerificationLink(user, 'welcome-verification', signupInstallationId);
   }
 
-  /** A new verification link (RequestVerification; an administrator changed the address). Earlier links stop working. */
-  async queueVerification(user: MailRecipient): Promise<boolean> {
-    return this.queueVerificationLink(user, 'email-verification');
+  /**
+   * A new verification link (RequestVerification; an administrator changed the
+   * address; a repeated sign-up of a pending account, with its installation). Earlier links stop working.
+   */
+  async queueVerification(user: MailRecipient, signupInstallationId: string | null = null): Promise<boolean> {
+    return this.queueVerificationLink(user, 'email-verification', signupInstallationId);
   }
 
   /** A password reset link (RecoveryStart). Earlier reset links stop working. */
@@ -69,14 +76,16 @@ export class AccountMailService {
     return true;
   }
 
-  private async queueVerificationLink(user: MailRecipient, template: 'welcome-verification' | 'email-verification'): Promise<boolean> {
+  private async queueVerificationLink(
+    user: MailRecipient, template: 'welcome-verification' | 'email-verification', signupInstallationId: string | null,
+  ): Promise<boolean> {
     const email = user.email;
     if (!email) return false;
     const now = this.clock.now();
     const hours = this.config.recovery.emailVerificationTtlHours;
     const { token, hash } = newOpaqueToken();
     await this.db.transaction(async () => {
-      await this.tokens.replaceVerificationToken(user.id, email, hash, now, new Date(now.getTime() + hours * 3_600_000));
+      await this.tokens.replaceVerificationToken(user.id, email, hash, now, new Date(now.getTime() + hours * 3_600_000), signupInstallationId);
       await this.outbox.enqueue({
         to: email,
         template,

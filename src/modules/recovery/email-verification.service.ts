@@ -7,8 +7,10 @@ import type { VerificationType } from '../../common/grpc/enums';
 import { Db } from '../../database/db';
 import type { IssuedTokens } from '../auth/auth.model';
 import { AuthService } from '../auth/auth.service';
+import { PasswordHasher } from '../auth/password-hasher';
 import { TokenIssuer } from '../auth/token-issuer.service';
 import type { DeviceInfo } from '../sessions/session.model';
+import { SessionsService } from '../sessions/sessions.service';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import { AccountMailService } from './account-mail.service';
@@ -23,7 +25,20 @@ export interface VerificationOutcome {
 /** What the link route redirects with (`status=error&code=...`). */
 export type VerificationLinkResult = 'success' | 'invalid_token' | 'expired_token' | 'account_suspended';
 
-/** RequestVerification, ConfirmVerification and the verification link. */
+/**
+ * RequestVerification, ConfirmVerification and the verification link.
+ *
+ * A pending account (SIGNUP_REQUIRE_VERIFICATION) holds the password of whoever
+ * signed up with the address, which proves nothing about who owns it: an attacker
+ * can sign up with someone else's address, and the owner (or the owner's mail
+ * scanner) then uses the link. So verifying a pending account keeps its password only
+ * when the request that uses the link also proves knowledge of it (the `password`
+ * field of the confirmation page), or when ConfirmVerification comes from the app
+ * installation whose sign-up set that password and asked for the link (the link is
+ * bound to it; whoever squatted the address never receives the link, and the owner's
+ * installation is another one); otherwise the account is activated without a
+ * password (and without sessions) and its owner chooses one through recovery.
+ */
 @Injectable()
 export class EmailVerificationService {
   private readonly logger = new Logger('EmailVerification');
@@ -35,6 +50,8 @@ export class EmailVerificationService {
     private readonly accountMail: AccountMailService,
     private readonly auth: AuthService,
     private readonly issuer: TokenIssuer,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
     private readonly clock: Clock,
   ) {}
 
@@ -54,20 +71,26 @@ export class EmailVerificationService {
    * Uses the token up, marks the address verified, activates a pending user and
    * signs in on the given device. With two-factor authentication on, the answer
    * carries no tokens: a mailbox alone must not get past the second factor.
+   * A pending user keeps its sign-up password only when the link was asked for by a
+   * sign-up from this same installation (the one that chose that password).
    */
   async confirm(token: string, type: VerificationType | undefined, device: DeviceInfo, ip: string): Promise<VerificationOutcome> {
     assertEmailChannel(type);
-    const user = await this.verify(token);
+    const user = await this.verify(token, null, device.installationId);
     if (user.mfaEnabled) return { user };
     await this.users.recordLogin(user.id, this.clock.now());
     return { user, tokens: await this.issuer.issue(user, device, ip) };
   }
 
-  /** The link route: the same as confirm() without signing in, reduced to what the redirect says. */
-  async confirmLink(token: string | undefined): Promise<VerificationLinkResult> {
+  /**
+   * The button of the link's confirmation page: the same as confirm() without
+   * signing in, reduced to what the redirect says. `password`, when it is the one
+   * the pending account was signed up with, is kept; any other value is ignored.
+   */
+  async confirmLink(token: string | undefined, password: string | undefined): Promise<VerificationLinkResult> {
     if (!token) return 'invalid_token';
     try {
-      await this.verify(token);
+      await this.verify(token, password ? await this.provenPendingPassword(token, password) : null);
       return 'success';
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
@@ -82,13 +105,34 @@ export class EmailVerificationService {
   }
 
   /**
+   * The password hash of the pending account the token belongs to, when `password`
+   * matches it; null otherwise. Checked before the transaction (hashing is slow)
+   * and compared again inside it, so a sign-up replacing the password meanwhile wins nothing.
+   */
+  private async provenPendingPassword(token: string, password: string): Promise<string | null> {
+    const live = await this.tokens.findLiveVerificationToken(hashOpaqueToken(token), this.clock.now());
+    if (!live) return null;
+    const user = await this.users.findById(live.userId);
+    if (user?.status !== 'pending' || !user.passwordHash) return null;
+    return (await this.hasher.verify(user.passwordHash, password)) ? user.passwordHash : null;
+  }
+
+  /**
    * Consumes the token and verifies the address in one transaction: a suspended
    * or deleted user rolls it back (the token stays as it was) and is told so.
+   * A pending user's password survives only if it is `provenPasswordHash`.
    */
-  private async verify(token: string): Promise<UserRecord> {
+  private async verify(token: string, provenPasswordHash: string | null, installationId?: string): Promise<UserRecord> {
     const hash = hashOpaqueToken(token);
     const now = this.clock.now();
+    let droppedPassword = false;
     const verified = await this.db.transaction(async () => {
+      const live = await this.tokens.findLiveVerificationToken(hash, now);
+      if (!live) return null;
+      // The user row is locked before the token (the order sign-up and token issuance
+      // use too, so no deadlock): a repeated sign-up replacing the pending password
+      // either finished before and is seen here, or waits and then finds the user active.
+      await this.tokens.lockUser(live.userId);
       const consumed = await this.tokens.consumeVerificationToken(hash, now);
       if (!consumed) return null;
       const user = await this.users.findById(consumed.userId);
@@ -99,10 +143,18 @@ export class EmailVerificationService {
       if (user.email !== consumed.email) return null;
       const updated = await this.users.confirmEmail(user.id, consumed.email, now);
       if (!updated) throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is suspended or deleted');
-      return updated;
+      if (user.status !== 'pending' || user.passwordHash === null || user.passwordHash === provenPasswordHash) return updated;
+      if (installationId && consumed.signupInstallationId === installationId) return updated;
+      // Pre-hijacking: the password was chosen by someone who never proved the address.
+      await this.users.clearPasswordHash(user.id);
+      await this.sessions.revokeAllExcept(user.id, null);
+      droppedPassword = true;
+      return { ...updated, passwordHash: null };
     });
     if (verified) {
-      this.logger.log('Email address verified');
+      this.logger.log(droppedPassword
+        ? 'Email address verified; the unproven sign-up password was removed (the owner sets one through recovery)'
+        : 'Email address verified');
       return verified;
     }
     if ((await this.tokens.verificationTokenState(hash, now)) === 'expired') {

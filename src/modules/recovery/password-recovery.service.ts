@@ -6,7 +6,7 @@ import { Db } from '../../database/db';
 import { AuthService } from '../auth/auth.service';
 import { normalizeIdentifier, type IdentifierType } from '../auth/identifier';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordPolicy } from '../auth/password-policy';
+import { PasswordPolicy } from '../auth/password-policy';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersRepository } from '../users/users.repository';
 import { AccountMailService } from './account-mail.service';
@@ -28,6 +28,7 @@ export class PasswordRecoveryService {
     private readonly sessions: SessionsService,
     private readonly background: BackgroundTasks,
     private readonly clock: Clock,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
@@ -66,7 +67,7 @@ export class PasswordRecoveryService {
     if (!userId) return this.rejectToken(hash);
     const user = await this.users.findById(userId);
     if (!user || user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
-    assertPasswordPolicy(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
+    this.passwordPolicy.assert(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
     const passwordHash = await this.hasher.hash(newPassword);
 
     const revoked = await this.db.transaction(async () => {

@@ -13,35 +13,39 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
     super();
   }
 
-  async replaceVerificationToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void> {
+  async replaceVerificationToken(
+    userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date, signupInstallationId: string | null = null,
+  ): Promise<void> {
     await this.db.transaction(async () => {
       await this.lockUser(userId);
       await this.db.execute('DELETE FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
       await this.db.execute(
-        `INSERT INTO email_verification_tokens (user_id, email, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-        [userId, email, hash, now, expiresAt],
+        `INSERT INTO email_verification_tokens (user_id, email, token_hash, created_at, expires_at, signup_installation_id)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [userId, email, hash, now, expiresAt, signupInstallationId],
       );
     });
   }
 
   async findLiveVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null> {
-    const rows = await this.db.query<{ user_id: string; email: string }>(
-      'SELECT user_id, email FROM email_verification_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2',
+    const rows = await this.db.query<VerificationRow>(
+      `SELECT user_id, email, signup_installation_id FROM email_verification_tokens
+        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
       [hash, now],
     );
-    return rows[0] ? { userId: rows[0].user_id, email: rows[0].email } : null;
+    return rows[0] ? verificationOf(rows[0]) : null;
   }
 
   async consumeVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null> {
     // One conditional UPDATE: of requests racing with one token only the first still
     // sees used_at IS NULL and gets the row back.
-    const rows = await this.db.query<{ user_id: string; email: string }>(
+    const rows = await this.db.query<VerificationRow>(
       `UPDATE email_verification_tokens SET used_at = $2
         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-        RETURNING user_id, email`,
+        RETURNING user_id, email, signup_installation_id`,
       [hash, now],
     );
-    return rows[0] ? { userId: rows[0].user_id, email: rows[0].email } : null;
+    return rows[0] ? verificationOf(rows[0]) : null;
   }
 
   async verificationTokenState(hash: Buffer, now: Date): Promise<DeadTokenState> {
@@ -116,4 +120,14 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
 
 function stateOf(row: StateRow | undefined, now: Date): DeadTokenState {
   return row && row.used_at === null && row.expires_at.getTime() <= now.getTime() ? 'expired' : 'invalid';
+}
+
+interface VerificationRow {
+  user_id: string;
+  email: string;
+  signup_installation_id: string | null;
+}
+
+function verificationOf(row: VerificationRow): ConsumedVerification {
+  return { userId: row.user_id, email: row.email, signupInstallationId: row.signup_installation_id };
 }

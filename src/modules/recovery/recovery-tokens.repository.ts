@@ -5,6 +5,8 @@ export interface ConsumedVerification {
   readonly userId: string;
   /** The address the link was sent to (the user's address may have changed since). */
   readonly email: string;
+  /** The installation whose sign-up asked for the link (and set the pending password), if a sign-up did. */
+  readonly signupInstallationId: string | null;
 }
 
 /**
@@ -14,7 +16,9 @@ export interface ConsumedVerification {
  */
 export abstract class RecoveryTokensRepository {
   /** Stores a new verification token and deletes the user's earlier unused ones. */
-  abstract replaceVerificationToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void>;
+  abstract replaceVerificationToken(
+    userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date, signupInstallationId?: string | null,
+  ): Promise<void>;
   /** The user and address of a live verification token, without using it up. */
   abstract findLiveVerificationToken(hash: Buffer, now: Date): Promise<ConsumedVerification | null>;
   /** Marks a live token used; null when it is unknown, used or expired. */

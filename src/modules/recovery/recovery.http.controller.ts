@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Redirect, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
@@ -7,11 +7,8 @@ import { Public } from '../../common/auth/public.decorator';
 import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
 import { AuthResponseView } from '../auth/dto/auth-responses.dto';
 import { deviceOf } from '../auth/dto/device';
-import { appLink } from '../mail/mail-links';
 import {
   ConfirmVerificationRequestDto, RecoveryConfirmRequestDto, RecoveryStartRequestDto, RequestVerificationRequestDto,
 } from './dto/recovery-requests.dto';
@@ -67,48 +64,5 @@ export class RecoveryHttpController {
   async confirmVerification(@Body() req: ConfirmVerificationRequestDto, @Req() http: FastifyRequest) {
     const outcome = await this.verification.confirm(req.token, req.type, deviceOf(req.installationId, req.clientInfo), this.origin.ofHttp(http));
     return presentVerification(outcome, JSON_WIRE);
-  }
-}
-
-/**
- * The link in verification mails, for browsers: verifies without signing in and
- * redirects to the front end's result page. Expired and invalid links are told apart.
- */
-@ApiTags('auth')
-@Controller()
-export class VerifyEmailHttpController {
-  constructor(
-    private readonly verification: EmailVerificationService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  @Public()
-  @RateLimited('verification-confirm')
-  @Get('v1/verify-email')
-  @Redirect()
-  @ApiOperation({ summary: 'Verify an email address from a link; 302 to {APP_URL}/email-verified?status=...' })
-  @ApiQuery({ name: 'token', required: true })
-  @ApiResponse({ status: 302, description: 'Location: {APP_URL}/email-verified?status=success, or ?status=error&code=invalid_token|expired_token|account_suspended' })
-  async verifyEmail(@Query('token') token: unknown) {
-    return this.redirectFor(token);
-  }
-
-  @Public()
-  @RateLimited('verification-confirm')
-  @Get('verify-email')
-  @Redirect()
-  @Header('Deprecation', 'true')
-  @ApiOperation({ summary: 'Deprecated alias of GET /v1/verify-email', deprecated: true })
-  @ApiQuery({ name: 'token', required: true })
-  @ApiResponse({ status: 302, description: 'As GET /v1/verify-email, with a Deprecation: true header' })
-  async verifyEmailDeprecated(@Query('token') token: unknown) {
-    return this.redirectFor(token);
-  }
-
-  private async redirectFor(token: unknown): Promise<{ url: string; statusCode: number }> {
-    // A repeated or missing parameter is not a token.
-    const result = await this.verification.confirmLink(typeof token === 'string' && token.length <= 512 ? token : undefined);
-    const params: Record<string, string> = result === 'success' ? { status: 'success' } : { status: 'error', code: result };
-    return { url: appLink(this.config.mail.appUrl, 'email-verified', params), statusCode: 302 };
   }
 }

@@ -7,7 +7,8 @@ import { BackgroundTasks } from './background-tasks';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordRecoveryService } from './password-recovery.service';
 import { RecoveryGrpcController } from './recovery.grpc.controller';
-import { RecoveryHttpController, VerifyEmailHttpController } from './recovery.http.controller';
+import { RecoveryHttpController } from './recovery.http.controller';
+import { VerifyEmailHttpController } from './verify-email.http.controller';
 
 /** Email verification and password recovery: RequestVerification, ConfirmVerification, RecoveryStart, RecoveryConfirm, the link route. */
 @Module({

@@ -1,7 +1,7 @@
 import { IDENTIFIER_TYPE, VERIFICATION_TYPE, type IdentifierType, type VerificationType } from '../../../common/grpc/enums';
 import { NestedMessage, OptionalString, ProtoEnum, RequiredString, UuidField } from '../../../common/validation/fields';
 import { ClientInfoDto } from '../../auth/dto/client-info.dto';
-import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../auth/password-policy';
 
 /** Tokens are 43 characters; anything much longer is not one of ours. */
 const TOKEN_MAX = 512;
@@ -21,7 +21,7 @@ export class RecoveryConfirmRequestDto {
   @RequiredString(TOKEN_MAX, 'The token of the reset link')
   token!: string;
 
-  @RequiredString(PASSWORD_INPUT_MAX, '8-128 characters with at least one letter and one digit')
+  @RequiredString(PASSWORD_INPUT_MAX, PASSWORD_RULES)
   newPassword!: string;
 }
 
