@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/modules/mail/outbox-worker.service';
+import { AccountMailService } from '../../src/modules/recovery/account-mail.service';
 import { BackgroundTasks } from '../../src/modules/recovery/background-tasks';
 import { bootTestApp, bootTestAppOn, type TestApp } from '../support/app';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';
@@ -229,6 +230,18 @@ describe('an email change ends the old address\'s hold on the account', () => {
     return new URL(link!).searchParams.get('token')!;
   }
   const confirmBody = (token: string) => ({ token, type: 'VERIFICATION_TYPE_EMAIL', installationId: randomUUID(), clientInfo: clientInfo('verify-device') });
+
+  it('RecoveryStart that read the account before an email change committed mails no link to the old address', async () => {
+    const email = uniqueEmail('stale-reset');
+    expect((await app.http('POST', '/v1/auth/signup', { body: credentials(email) })).status).toBe(200);
+    const [before] = await app.db.sql<Record<string, unknown>>('SELECT * FROM users WHERE email = $1', [email]);
+    const stale = { id: before.id as string, email, locale: 'en', displayName: '', timezone: undefined };
+    await app.db.sql('UPDATE users SET email = $2 WHERE id = $1', [stale.id, uniqueEmail('moved')]);
+    // What the background lookup of RecoveryStart hands on when it ran just before the change.
+    expect(await app.running.app.get(AccountMailService).queuePasswordReset(stale as never)).toBe(false);
+    expect(await app.db.sql('SELECT 1 FROM password_reset_tokens WHERE user_id = $1', [stale.id])).toHaveLength(0);
+    expect(await app.db.sql(`SELECT 1 FROM mail_outbox WHERE recipient = $1 AND template = 'password-reset'`, [email])).toHaveLength(0);
+  });
 
   /** An account with a verified address, a verification link and a reset link both mailed before the change. */
   async function accountWithLiveLinks(): Promise<{ id: string; email: string; verifyToken: string; resetToken: string }> {

@@ -102,15 +102,15 @@ export class AccountMailService {
     const now = this.clock.now();
     const minutes = this.config.recovery.passwordResetTtlMinutes;
     const { token, hash } = newOpaqueToken();
-    await this.db.transaction(async () => {
-      await this.tokens.replaceResetToken(user.id, hash, now, new Date(now.getTime() + minutes * 60_000));
+    return this.db.transaction(async () => {
+      if (!(await this.tokens.replaceResetToken(user.id, email, hash, now, new Date(now.getTime() + minutes * 60_000)))) return false;
       await this.outbox.enqueue({
         to: email,
         template,
         locale: user.locale,
         data: { displayName: user.displayName, link: appLink(this.config.mail.appUrl, RESET_PASSWORD_PATH, { token }), expiresInMinutes: minutes },
       });
+      return true;
     });
-    return true;
   }
 }

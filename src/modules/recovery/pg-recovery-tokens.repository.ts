@@ -53,14 +53,17 @@ export class PgRecoveryTokensRepository extends RecoveryTokensRepository {
     return stateOf(rows[0], now);
   }
 
-  async replaceResetToken(userId: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.lockUser(userId);
+  async replaceResetToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<boolean> {
+    return this.db.transaction(async () => {
+      // Locks the user like lockUser, and only while the address is still the one the link goes to.
+      const current = await this.db.query('SELECT 1 FROM users WHERE id = $1 AND email = $2 FOR NO KEY UPDATE', [userId, email]);
+      if (current.length === 0) return false;
       await this.db.execute('DELETE FROM password_reset_tokens WHERE user_id = $1 AND used_at IS NULL', [userId]);
       await this.db.execute(
         'INSERT INTO password_reset_tokens (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)',
         [userId, hash, now, expiresAt],
       );
+      return true;
     });
   }
 

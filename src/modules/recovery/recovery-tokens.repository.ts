@@ -26,7 +26,13 @@ export abstract class RecoveryTokensRepository {
   abstract verificationTokenState(hash: Buffer, now: Date): Promise<DeadTokenState>;
 
   /** Stores a new reset token and deletes the user's earlier unused ones. */
-  abstract replaceResetToken(userId: string, hash: Buffer, now: Date, expiresAt: Date): Promise<void>;
+  /**
+   * Stores a new reset token and deletes the user's earlier unused ones, under the
+   * user's row lock and only while `email` (where the link is mailed) is still the
+   * user's address: false, storing nothing, when it changed meanwhile (an email change
+   * racing RecoveryStart must not leave a live link in the old mailbox).
+   */
+  abstract replaceResetToken(userId: string, email: string, hash: Buffer, now: Date, expiresAt: Date): Promise<boolean>;
   /** The user of a live reset token, without using it up. */
   abstract findLiveResetToken(hash: Buffer, now: Date): Promise<string | null>;
   /** Marks a live reset token used and returns its user; null when it is unknown, used or expired. */
