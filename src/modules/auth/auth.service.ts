@@ -12,9 +12,9 @@ import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import type { AuthOutcome } from './auth.model';
 import { normalizeIdentifier, type IdentifierType } from './identifier';
-import { UserLockout } from './user-lockout';
+import { lockedError, UserLockout } from './user-lockout';
 import { PasswordHasher } from './password-hasher';
-import { assertPasswordPolicy } from './password-policy';
+import { PasswordPolicy } from './password-policy';
 import { PasswordSignIn } from './password-sign-in.service';
 import { TokenIssuer } from './token-issuer.service';
 
@@ -46,6 +46,7 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
     private readonly accountMail: AccountMailService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
@@ -55,7 +56,7 @@ export class AuthService {
    */
   async signUp(input: SignUpInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const id = normalizeIdentifier(input.identifier, input.identifierType ?? 'IDENTIFIER_TYPE_UNSPECIFIED');
-    assertPasswordPolicy(input.password, id.value);
+    this.passwordPolicy.assert(input.password, id.value);
     const pending = this.config.signIn.signupRequireVerification;
     const passwordHash = await this.hasher.hash(input.password);
     let user: UserRecord;
@@ -70,12 +71,12 @@ export class AuthService {
           locale: input.locale,
           timezone: input.timezone,
         });
-        await this.accountMail.queueWelcomeVerification(created);
+        await this.accountMail.queueWelcomeVerification(created, pending ? device.installationId : null);
         return created;
       });
     } catch (e) {
       if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') {
-        if (id.kind === 'email') await this.resendVerificationIfPending(id.value, passwordHash);
+        if (id.kind === 'email') await this.resendVerificationIfPending(id.value, passwordHash, device.installationId);
         return { status: 'PENDING' };
       }
       throw e;
@@ -89,15 +90,16 @@ export class AuthService {
    * with its address mails a fresh one (the first may have expired). The answer
    * is PENDING either way: nothing tells the caller which case it was.
    */
-  private async resendVerificationIfPending(email: string, passwordHash: string): Promise<void> {
+  private async resendVerificationIfPending(email: string, passwordHash: string, installationId: string): Promise<void> {
     await this.db.transaction(async () => {
       const existing = await this.users.findByIdentifier('email', email);
       if (existing?.status !== 'pending' || existing.emailVerified) return;
-      // The latest sign-up's password replaces the pending one: otherwise whoever
-      // signed up first with someone else's address would hold the password of the
-      // account its owner activates from the mail (account pre-hijacking).
-      await this.users.updatePasswordHash(existing.id, passwordHash);
-      await this.accountMail.queueVerification(existing);
+      // The latest sign-up's password replaces the pending one, so an owner who signs up
+      // after a squatter can keep their own by entering it when confirming; verification
+      // drops a pending password nobody proved (EmailVerificationService: pre-hijacking).
+      // Conditional: the owner may have verified meanwhile, and that account keeps its state.
+      if (!(await this.users.replacePendingPasswordHash(existing.id, passwordHash))) return;
+      await this.accountMail.queueVerification(existing, installationId);
     });
   }
 
@@ -111,32 +113,39 @@ export class AuthService {
     return this.passwords.signIn(`${id.kind}:${id.value}`, () => this.users.findByIdentifier(id.kind, id.value), credentials.password, device, ip);
   }
 
-  /** Verifies the current password (failures count towards lockout), sets the new one, ends every other session. */
+  /**
+   * Verifies the current password (failures count towards the lockout of every key
+   * of the user, and LOCKED answers without looking at the password), sets the new
+   * one, ends every other session.
+   */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.getActiveUser(principal.userId);
-    const locked = await this.lockout.lockOf(user);
-    if (locked) {
-      throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
-    }
-    if (!(await this.passwords.checkPassword(user, currentPassword))) {
-      await this.lockout.recordFailure(user);
+    const judged = await this.lockout.judgeForUser(user, () => this.passwords.checkPassword(user, currentPassword));
+    if (judged.verdict === 'locked') throw lockedError(judged.lockout);
+    if (judged.verdict === 'wrong') {
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The current password is incorrect', {
         violations: [{ field: 'currentPassword', description: 'is incorrect' }],
       });
     }
-    assertPasswordPolicy(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
-    const passwordHash = await this.hasher.hash(newPassword);
-    const revoked = await this.db.transaction(async () => {
-      await this.users.updatePasswordHash(user.id, passwordHash);
-      await this.lockout.clear(user);
-      await this.accountMail.queuePasswordChanged(user);
-      return this.sessions.revokeAllExcept(user.id, principal.sessionId);
-    });
-    this.logger.log(`Password changed; ${revoked} other session(s) revoked`);
+    try {
+      this.passwordPolicy.assert(newPassword, user.email ?? user.phone ?? undefined, 'newPassword');
+      const passwordHash = await this.hasher.hash(newPassword);
+      const revoked = await this.db.transaction(async () => {
+        await this.users.updatePasswordHash(user.id, passwordHash);
+        await this.lockout.clear(user);
+        await this.accountMail.queuePasswordChanged(user);
+        return this.sessions.revokeAllExcept(user.id, principal.sessionId);
+      });
+      this.logger.log(`Password changed; ${revoked} other session(s) revoked`);
+    } catch (e) {
+      // The current password was right: a rejected new one does not count as a failure.
+      await this.lockout.release(judged.attempt);
+      throw e;
+    }
   }
 
   /** Lifts the lockout of the user's identifiers (after a password reset). */
-  async clearLockout(user: Pick<UserRecord, 'email' | 'phone'>): Promise<void> {
+  async clearLockout(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'id' | 'robloxUserId'>>): Promise<void> {
     await this.lockout.clear(user);
   }
 

@@ -38,27 +38,24 @@ export class PasswordSignIn {
    * only when the key is not locked.
    */
   async signIn(key: string, findUser: () => Promise<UserRecord | null>, password: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
-    const locked = await this.lockout.lockOfKey(key);
-    if (locked) return { status: 'LOCKED', lockout: locked };
-
-    const user = await findUser();
-    const valid = await this.checkPassword(user, password);
-    if (!valid || !user) {
-      const nowLocked = await this.lockout.recordKeyFailure(key);
-      return nowLocked ? { status: 'LOCKED', lockout: nowLocked } : { status: 'FAILED' };
-    }
-    // Requests racing with one key all pass the first lock check before any of them
-    // records a failure; a right password must not win once the others have locked
-    // the key, or a burst could test far more than the threshold of guesses.
-    const lockedMeanwhile = await this.lockout.lockOfKey(key);
-    if (lockedMeanwhile) return { status: 'LOCKED', lockout: lockedMeanwhile };
+    const seen: { user: UserRecord | null } = { user: null };
+    // The attempt is counted before the password is verified, so a burst of guesses
+    // gets at most the threshold of them verified and the rest LOCKED, right or wrong.
+    const judged = await this.lockout.judgeUnderKey(key, async () => {
+      seen.user = await findUser();
+      return this.checkPassword(seen.user, password);
+    });
+    if (judged.verdict === 'locked') return { status: 'LOCKED', lockout: judged.lockout };
+    if (judged.verdict === 'wrong') return judged.lockout ? { status: 'LOCKED', lockout: judged.lockout } : { status: 'FAILED' };
+    const found = seen.user!; // a right password needs a user
     // With a second factor the password alone must not reset the count: wrong MFA
-    // codes add to it, and a successful VerifyMfa clears it.
-    if (!user.mfaEnabled) await this.lockout.clearKey(key);
-    if (user.status === 'suspended') return { status: 'SUSPENDED' };
-    if (user.status !== 'active') return { status: 'FAILED' };
-    await this.upgradeHashIfNeeded(user, password);
-    return this.complete(user, device, ip);
+    // codes add to it, and a successful VerifyMfa clears it. Its own attempt is given back.
+    if (found.mfaEnabled) await this.lockout.release(judged.attempt);
+    else await this.lockout.clearKey(key);
+    if (found.status === 'suspended') return { status: 'SUSPENDED' };
+    if (found.status !== 'active') return { status: 'FAILED' };
+    await this.upgradeHashIfNeeded(found, password);
+    return this.complete(found, device, ip);
   }
 
   /**

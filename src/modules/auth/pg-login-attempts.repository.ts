@@ -9,6 +9,12 @@ interface Row {
 
 const toState = (r: Row): AttemptState => ({ failedAttempts: r.failed_attempts, lockedUntil: r.locked_until });
 
+// Pieces of the reservation statement: $2 is now, $3 the threshold, $4 the lockout in milliseconds.
+const LOCKOUT = "$4::bigint * interval '1 millisecond'";
+const LOCK_END = `$2::timestamptz + ${LOCKOUT}`;
+/** After an expired lock, or a lockout window without failures, the count starts again at 1. */
+const NEXT_COUNT = `CASE WHEN a.locked_until IS NOT NULL OR a.last_failed_at <= $2::timestamptz - ${LOCKOUT} THEN 1 ELSE a.failed_attempts + 1 END`;
+
 @Injectable()
 export class PgLoginAttemptsRepository extends LoginAttemptsRepository {
   constructor(private readonly db: Db) {
@@ -20,29 +26,42 @@ export class PgLoginAttemptsRepository extends LoginAttemptsRepository {
     return rows[0] ? toState(rows[0]) : null;
   }
 
-  async recordFailure(identifier: string, now: Date, threshold: number, lockoutMs: number): Promise<AttemptState> {
-    // One upsert: concurrent failures serialise on the row, each sees the previous
-    // count, so 50 parallel wrong passwords lock at exactly `threshold`.
+  async reserve(identifiers: readonly string[], now: Date, threshold: number, lockoutMs: number): Promise<AttemptState[] | null> {
+    // Sorted, so two reservations over the same keys lock their rows in the same order.
+    const keys = [...new Set(identifiers)].sort();
+    // One upsert per key: concurrent reservations serialise on the row and each sees
+    // the count the previous one left, so of 50 parallel attempts exactly `threshold`
+    // are let through. A locked row is left alone (the DO UPDATE condition) and
+    // returns nothing; NOT EXISTS spares the other keys when one is already locked.
     const rows = await this.db.query<Row>(
-      `WITH params AS (SELECT $2::timestamptz AS now, $3::int AS threshold, ($4::bigint * interval '1 millisecond') AS lockout)
-       INSERT INTO login_attempts AS a (identifier, failed_attempts, locked_until, last_failed_at)
-       SELECT $1, 1, CASE WHEN 1 >= threshold THEN now + lockout END, now FROM params
+      `INSERT INTO login_attempts AS a (identifier, failed_attempts, locked_until, last_failed_at)
+       SELECT k.identifier, 1, CASE WHEN 1 >= $3 THEN ${LOCK_END} END, $2::timestamptz
+         FROM unnest($1::text[]) WITH ORDINALITY AS k (identifier, n)
+        WHERE NOT EXISTS (SELECT 1 FROM login_attempts l WHERE l.identifier = ANY($1::text[]) AND l.locked_until > $2::timestamptz)
+        ORDER BY k.n
        ON CONFLICT (identifier) DO UPDATE SET
-         failed_attempts = CASE
-             WHEN a.locked_until > (SELECT now FROM params) THEN a.failed_attempts
-             WHEN a.locked_until IS NOT NULL OR a.last_failed_at <= (SELECT now - lockout FROM params) THEN 1
-             ELSE a.failed_attempts + 1 END,
-         locked_until = CASE
-             WHEN a.locked_until > (SELECT now FROM params) THEN a.locked_until
-             WHEN (a.locked_until IS NOT NULL OR a.last_failed_at <= (SELECT now - lockout FROM params))
-               THEN CASE WHEN 1 >= (SELECT threshold FROM params) THEN (SELECT now + lockout FROM params) END
-             WHEN a.failed_attempts + 1 >= (SELECT threshold FROM params) THEN (SELECT now + lockout FROM params)
-             ELSE NULL END,
-         last_failed_at = CASE WHEN a.locked_until > (SELECT now FROM params) THEN a.last_failed_at ELSE (SELECT now FROM params) END
+         failed_attempts = ${NEXT_COUNT},
+         locked_until = CASE WHEN ${NEXT_COUNT} >= $3 THEN ${LOCK_END} END,
+         last_failed_at = $2::timestamptz
+       WHERE a.locked_until IS NULL OR a.locked_until <= $2::timestamptz
        RETURNING a.failed_attempts, a.locked_until`,
-      [identifier, now, threshold, lockoutMs],
+      [keys, now, threshold, lockoutMs],
+      'login_attempts_reserve',
     );
-    return toState(rows[0]);
+    return rows.length === keys.length ? rows.map(toState) : null;
+  }
+
+  async release(identifiers: readonly string[], threshold: number): Promise<void> {
+    const keys = [...new Set(identifiers)].sort();
+    await this.db.execute(
+      `UPDATE login_attempts SET failed_attempts = GREATEST(failed_attempts - 1, 0),
+              locked_until = CASE WHEN failed_attempts - 1 < $2 THEN NULL ELSE locked_until END
+        WHERE identifier = ANY($1::text[])`,
+      [keys, threshold],
+    );
+    // A zero count says nothing a missing row does not; a reservation racing in between
+    // has made it non-zero again, and the condition is re-checked on the row it left.
+    await this.db.execute('DELETE FROM login_attempts WHERE identifier = ANY($1::text[]) AND failed_attempts = 0', [keys]);
   }
 
   async clear(identifiers: readonly string[]): Promise<void> {

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/errors/domain-error';
 import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -7,15 +8,19 @@ import type { UserRecord } from '../users/user.model';
 import type { LockoutDetails } from './auth.model';
 import { LoginAttemptsRepository, type AttemptState } from './login-attempts.repository';
 
+type LockoutSubject = Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'id' | 'robloxUserId'>>;
+
 /**
  * The lockout keys of a user: the same `kind:value` strings sign-in counts under
- * (Authenticate by email or phone, SignInWithRoblox by Roblox user id).
+ * (Authenticate by email or phone, SignInWithRoblox by Roblox user id), plus the
+ * user id, so an account without any of those identifiers is still counted.
  */
-export function identifierKeysOf(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'robloxUserId'>>): string[] {
+export function identifierKeysOf(user: LockoutSubject): string[] {
   const keys: string[] = [];
   if (user.email) keys.push(`email:${user.email}`);
   if (user.phone) keys.push(`phone:${user.phone}`);
   if (user.robloxUserId) keys.push(robloxLockoutKey(user.robloxUserId));
+  if (user.id) keys.push(`user:${user.id}`);
   return keys;
 }
 
@@ -24,14 +29,44 @@ export function robloxLockoutKey(robloxUserId: string): string {
   return `roblox:${robloxUserId}`;
 }
 
+/** An attempt that was let through and judged right: the caller clears the count or gives the attempt back. */
+export interface ReservedAttempt {
+  readonly keys: readonly string[];
+}
+
+/** How a guarded guess (password, TOTP or recovery code) came out. */
+export type Judgement =
+  /** Locked: the guess was not looked at. */
+  | { readonly verdict: 'locked'; readonly lockout: LockoutDetails }
+  /** Wrong, and already counted; `lockout` when this failure reached the threshold. */
+  | { readonly verdict: 'wrong'; readonly lockout: LockoutDetails | null }
+  | { readonly verdict: 'right'; readonly attempt: ReservedAttempt };
+
+/** The error of an RPC that needs the password or a code again while the user is locked out. */
+export function lockedError(lockout: LockoutDetails): DomainError {
+  return new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: lockout.retryAfterSeconds });
+}
+
+/** Refusals in a row that find no lock before giving up (the lock was lifted between two statements each time). */
+const MAX_RESERVE_TRIES = 3;
+
 /**
  * The one lockout policy (MAX_FAILED_LOGIN_ATTEMPTS / LOCKOUT_DURATION_MINUTES) over
- * login_attempts: per key for sign-in, and per user (every key of the user) for wrong
- * passwords at ChangePassword and DisableMfa and wrong MFA codes, so someone who knows
+ * login_attempts: per key for sign-in, and per user (every key of the user) for the
+ * password at ChangePassword and DisableMfa and for MFA codes, so someone who knows
  * the password cannot guess codes faster than the lockout allows.
+ *
+ * Every guess is judged inside `judge`: the attempt is counted as a failure before
+ * the guess is looked at, in one statement per key, and refused when a key is locked.
+ * So however many guesses run at once, at most the threshold of them are judged in a
+ * lockout window; the threshold-th sets the lock and every later one answers LOCKED
+ * unjudged, even when it carries the right answer. A right answer then clears the
+ * count, or gives its own attempt back.
  */
 @Injectable()
 export class UserLockout {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly attempts: LoginAttemptsRepository,
     private readonly clock: Clock,
@@ -45,38 +80,82 @@ export class UserLockout {
     });
   }
 
-  /** The lock in force on one key, or null. */
-  async lockOfKey(key: string): Promise<LockoutDetails | null> {
-    return this.lockoutOf(await this.attempts.find(key));
+  /** Judges a guess under one sign-in key (see the class comment). */
+  judgeUnderKey(key: string, check: () => Promise<boolean>): Promise<Judgement> {
+    return this.judge([key], check);
   }
 
-  /** Counts one failure under one key; the lock in force afterwards, if any. */
-  async recordKeyFailure(key: string): Promise<LockoutDetails | null> {
-    return this.lockoutOf(await this.attempts.recordFailure(key, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs()));
+  /** Judges a guess about the user (password re-entry, MFA code) under every key of the user. */
+  judgeForUser(user: UserRecord, check: () => Promise<boolean>): Promise<Judgement> {
+    return this.judge(identifierKeysOf(user), check);
   }
 
-  /** The lock on any of the user's identifiers, or null. */
-  async lockOf(user: UserRecord): Promise<LockoutDetails | null> {
-    for (const key of identifierKeysOf(user)) {
-      const locked = await this.lockOfKey(key);
-      if (locked) return locked;
-    }
-    return null;
+  /**
+   * Gives back the attempt of a right answer that must not reset the count (the
+   * password of an MFA user) or that could not be completed, lifting the lock the
+   * attempt itself may have set.
+   */
+  async release(attempt: ReservedAttempt): Promise<void> {
+    await this.attempts.release(attempt.keys, this.config.signIn.maxFailedAttempts);
   }
 
-  /** Counts one failure under each identifier; the lock it caused, if any. */
-  async recordFailure(user: UserRecord): Promise<LockoutDetails | null> {
-    let locked: LockoutDetails | null = null;
-    for (const key of identifierKeysOf(user)) locked = (await this.recordKeyFailure(key)) ?? locked;
-    return locked;
-  }
-
-  async clear(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'robloxUserId'>>): Promise<void> {
+  /** Lifts the lock and the count of every key of the user. */
+  async clear(user: LockoutSubject): Promise<void> {
     await this.attempts.clear(identifierKeysOf(user));
   }
 
   async clearKey(key: string): Promise<void> {
     await this.attempts.clear([key]);
+  }
+
+  private async judge(keys: readonly string[], check: () => Promise<boolean>): Promise<Judgement> {
+    for (let tries = 1; ; tries++) {
+      const states = await this.attempts.reserve(keys, this.clock.now(), this.config.signIn.maxFailedAttempts, this.lockoutMs());
+      if (states) return this.judgeReserved(keys, states, check);
+      const locked = await this.lockOfKeys(keys);
+      if (locked) return { verdict: 'locked', lockout: locked };
+      // Refused, yet no lock by now: it was lifted in between. Try again; refuse in the end.
+      if (tries === MAX_RESERVE_TRIES) return { verdict: 'locked', lockout: this.freshLock() };
+    }
+  }
+
+  private async judgeReserved(keys: readonly string[], states: AttemptState[], check: () => Promise<boolean>): Promise<Judgement> {
+    let right: boolean;
+    try {
+      right = await check();
+    } catch (e) {
+      // Not judged (hasher busy, database error): the attempt is given back. Inside a
+      // transaction that is failing anyway this may fail too; the rollback undoes it.
+      await this.attempts.release(keys, this.config.signIn.maxFailedAttempts).catch((err: unknown) => {
+        this.logger.warn(`Could not give back an unjudged attempt: ${err instanceof Error ? err.message : 'unknown error'}`);
+      });
+      throw e;
+    }
+    if (right) return { verdict: 'right', attempt: { keys } };
+    return { verdict: 'wrong', lockout: this.latestLock(states) };
+  }
+
+  /** The lock in force on any of the keys (the one that ends last), or null. */
+  private async lockOfKeys(keys: readonly string[]): Promise<LockoutDetails | null> {
+    const states: (AttemptState | null)[] = [];
+    for (const key of keys) states.push(await this.attempts.find(key));
+    return this.latestLock(states);
+  }
+
+  /** A full lockout window from now. */
+  private freshLock(): LockoutDetails {
+    const { maxFailedAttempts } = this.config.signIn;
+    const lockedUntil = new Date(this.clock.now().getTime() + this.lockoutMs());
+    return { failedAttempts: maxFailedAttempts, maxAttempts: maxFailedAttempts, lockedUntil, retryAfterSeconds: Math.ceil(this.lockoutMs() / 1000) };
+  }
+
+  private latestLock(states: readonly (AttemptState | null)[]): LockoutDetails | null {
+    let latest: LockoutDetails | null = null;
+    for (const state of states) {
+      const lock = this.lockoutOf(state);
+      if (lock && (!latest || lock.lockedUntil > latest.lockedUntil)) latest = lock;
+    }
+    return latest;
   }
 
   private lockoutMs(): number {

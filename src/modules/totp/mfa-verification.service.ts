@@ -4,14 +4,13 @@ import { hashOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
 import type { MfaMethod } from '../../common/grpc/enums';
 import { Db } from '../../database/db';
-import type { AuthOutcome, IssuedTokens } from '../auth/auth.model';
+import type { AuthOutcome } from '../auth/auth.model';
 import { TokenIssuer } from '../auth/token-issuer.service';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import { UserLockout } from '../auth/user-lockout';
 import { SecretCipher } from './secret-cipher';
 import { hashRecoveryCode, matchTotp, normalizeRecoveryCode } from './totp-codes';
-import type { ChallengeRecord } from './totp.model';
 import { TotpRepository } from './totp.repository';
 
 /** Wrong codes one challenge survives; the lockout counts them as well. */
@@ -22,9 +21,6 @@ export interface VerifyMfaInput {
   readonly method?: MfaMethod;
   readonly code: string;
 }
-
-/** Thrown inside the success transaction to roll it back when the code turns out to be spent or unknown. */
-class CodeAlreadyUsed extends Error {}
 
 /**
  * VerifyMfa: answers a sign-in challenge with a TOTP code (one step either side)
@@ -54,7 +50,8 @@ export class MfaVerificationService {
       throw DomainError.validation([{ field: 'method', description: 'must be MFA_METHOD_TOTP or MFA_METHOD_RECOVERY_CODE' }]);
     }
     const now = this.clock.now();
-    const challenge = await this.totp.findLiveChallenge(hashOpaqueToken(input.challengeToken), now);
+    const tokenHash = hashOpaqueToken(input.challengeToken);
+    const challenge = await this.totp.findLiveChallenge(tokenHash, now);
     if (!challenge) throw challengeInvalid();
 
     const user = await this.users.findById(challenge.userId);
@@ -62,69 +59,60 @@ export class MfaVerificationService {
       await this.totp.endChallenge(challenge.id, now);
       return user?.status === 'suspended' ? { status: 'SUSPENDED' } : { status: 'FAILED' };
     }
-    const locked = await this.lockout.lockOf(user);
-    if (locked) {
-      await this.totp.endChallenge(challenge.id, now);
-      return { status: 'LOCKED', lockout: locked };
-    }
-
-    const consume = method === 'MFA_METHOD_RECOVERY_CODE'
-      ? this.recoveryCodeConsumer(user, input.code, now)
-      : await this.totpConsumer(user, input.code, now);
-    const tokens = consume ? await this.complete(challenge, user, consume, ip, now) : null;
-    if (tokens) {
-      await this.users.recordLogin(user.id, now);
-      await this.lockout.clear(user);
-      return { status: 'SUCCESS', tokens, user };
-    }
-
-    await this.totp.recordChallengeFailure(challenge.id, now, MAX_CHALLENGE_ATTEMPTS);
-    const lockedNow = await this.lockout.recordFailure(user);
-    if (lockedNow) {
-      await this.totp.endChallenge(challenge.id, now);
-      return { status: 'LOCKED', lockout: lockedNow };
-    }
-    return { status: 'FAILED' };
+    const spend = method === 'MFA_METHOD_RECOVERY_CODE'
+      ? () => this.spendRecoveryCode(user, input.code, now)
+      : () => this.spendTotp(user, input.code, now);
+    const outcome = await this.db.transaction(() => this.answer(tokenHash, user, spend, ip, now));
+    if (outcome.status === 'SUCCESS') await this.users.recordLogin(user.id, now);
+    return outcome;
   }
 
   /**
-   * Ends the challenge, spends the code and issues the session in one
-   * transaction. The challenge goes first: requests racing on one challenge
-   * queue on its row and only the first finds it live. The code is spent by a
-   * conditional UPDATE (replay guard or recovery code), so a code racing
-   * through several challenges succeeds once; the losers roll back, leaving
-   * their challenge open for another try.
+   * Judges the code with the user's factor row locked: every VerifyMfa of one user
+   * queues there, so a code is judged and counted (UserLockout) before the next one
+   * is looked at, and answers racing on one challenge find it ended. The success
+   * (challenge ended, code spent, session issued, count cleared) and the counted
+   * failure each commit whole.
    */
-  private async complete(
-    challenge: ChallengeRecord, user: UserRecord, consume: () => Promise<boolean>, ip: string, now: Date,
-  ): Promise<IssuedTokens | null> {
-    try {
-      return await this.db.transaction(async () => {
-        if (!(await this.totp.endChallenge(challenge.id, now))) throw challengeInvalid();
-        if (!(await consume())) throw new CodeAlreadyUsed();
-        // The device is the one that passed the password step; the address is the caller's.
-        return this.issuer.issue(user, challenge.device, ip);
-      });
-    } catch (e) {
-      if (e instanceof CodeAlreadyUsed) return null;
-      throw e;
+  private async answer(tokenHash: Buffer, user: UserRecord, spend: () => Promise<boolean>, ip: string, now: Date): Promise<AuthOutcome> {
+    // No factor: TOTP was disabled, and its challenges went with it.
+    if (!(await this.totp.lockFactor(user.id))) throw challengeInvalid();
+    const challenge = await this.totp.findLiveChallenge(tokenHash, now);
+    if (!challenge) throw challengeInvalid();
+
+    const judged = await this.lockout.judgeForUser(user, spend);
+    if (judged.verdict === 'locked') {
+      await this.totp.endChallenge(challenge.id, now);
+      return { status: 'LOCKED', lockout: judged.lockout };
     }
+    if (judged.verdict === 'wrong') {
+      await this.totp.recordChallengeFailure(challenge.id, now, MAX_CHALLENGE_ATTEMPTS);
+      if (!judged.lockout) return { status: 'FAILED' };
+      await this.totp.endChallenge(challenge.id, now);
+      return { status: 'LOCKED', lockout: judged.lockout };
+    }
+    if (!(await this.totp.endChallenge(challenge.id, now))) throw challengeInvalid();
+    // The device is the one that passed the password step; the address is the caller's.
+    const tokens = await this.issuer.issue(user, challenge.device, ip);
+    await this.lockout.clear(user);
+    return { status: 'SUCCESS', tokens, user };
   }
 
-  /** Spends the matched time step if it is newer than the last accepted one; null when the code does not match. */
-  private async totpConsumer(user: UserRecord, code: string, now: Date): Promise<(() => Promise<boolean>) | null> {
+  /**
+   * Spends the matched time step if it is newer than the last accepted one (one
+   * conditional UPDATE), so a code accepted once fails on every other challenge.
+   */
+  private async spendTotp(user: UserRecord, code: string, now: Date): Promise<boolean> {
     const factor = await this.totp.findFactor(user.id);
-    if (!factor) return null;
+    if (!factor) return false;
     const step = matchTotp(this.cipher.decrypt(factor.secret, user.id), code, now);
-    if (step === null) return null;
-    return () => this.totp.advanceStep(user.id, step, now);
+    return step !== null && this.totp.advanceStep(user.id, step, now);
   }
 
-  private recoveryCodeConsumer(user: UserRecord, code: string, now: Date): (() => Promise<boolean>) | null {
+  /** Marks the recovery code used if it is one of the user's unused ones. */
+  private async spendRecoveryCode(user: UserRecord, code: string, now: Date): Promise<boolean> {
     const normalized = normalizeRecoveryCode(code);
-    if (!normalized) return null;
-    const hash = hashRecoveryCode(normalized);
-    return () => this.totp.consumeRecoveryCode(user.id, hash, now);
+    return normalized !== null && this.totp.consumeRecoveryCode(user.id, hashRecoveryCode(normalized), now);
   }
 }
 

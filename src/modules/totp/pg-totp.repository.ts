@@ -58,6 +58,10 @@ export class PgTotpRepository extends TotpRepository {
     return (await this.db.query('SELECT 1 FROM user_totp WHERE user_id = $1', [userId])).length > 0;
   }
 
+  async lockFactor(userId: string): Promise<boolean> {
+    return (await this.db.query('SELECT 1 FROM user_totp WHERE user_id = $1 FOR UPDATE', [userId])).length > 0;
+  }
+
   async createSetup(userId: string, tokenHash: Buffer, secret: EncryptedSecret, now: Date, expiresAt: Date): Promise<void> {
     await this.db.execute(
       `WITH stale AS (DELETE FROM mfa_setup_tokens WHERE user_id = $1 AND (used_at IS NOT NULL OR expires_at <= $5))
@@ -140,16 +144,21 @@ export class PgTotpRepository extends TotpRepository {
     return rows[0]?.n ?? 0;
   }
 
-  async createChallenge(c: NewChallenge): Promise<void> {
+  async createChallenge(c: NewChallenge, maxLive: number): Promise<void> {
     const d = c.device;
+    // Keeps the newest maxLive - 1 live challenges, then adds this one. created_at
+    // comes from the application clock; the id (UUIDv7, database time) breaks ties.
     await this.db.execute(
-      `WITH stale AS (DELETE FROM mfa_challenges WHERE user_id = $1 AND (used_at IS NOT NULL OR expires_at <= $10))
+      `WITH stale AS (DELETE FROM mfa_challenges WHERE user_id = $1 AND (used_at IS NOT NULL OR expires_at <= $10)),
+            retired AS (DELETE FROM mfa_challenges WHERE id IN (
+              SELECT id FROM mfa_challenges WHERE user_id = $1 AND used_at IS NULL AND expires_at > $10
+               ORDER BY created_at DESC, id DESC OFFSET $12::int - 1))
        INSERT INTO mfa_challenges (user_id, token_hash, device_id, installation_id, device_name, device_type, client_version,
                                    metadata, ip_address, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         c.userId, c.tokenHash, d.deviceId, d.installationId, d.deviceName ?? '', d.deviceType ?? '', d.clientVersion ?? '',
-        JSON.stringify(d.metadata ?? {}), c.ip, c.now, c.expiresAt,
+        JSON.stringify(d.metadata ?? {}), c.ip, c.now, c.expiresAt, maxLive,
       ],
     );
   }

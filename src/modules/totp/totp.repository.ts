@@ -8,6 +8,12 @@ import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, Totp
 export abstract class TotpRepository {
   abstract findFactor(userId: string): Promise<TotpFactor | null>;
   abstract isEnabled(userId: string): Promise<boolean>;
+  /**
+   * Locks the user's factor row until the current transaction ends; false when the
+   * user has none. Opening a challenge, VerifyMfa and DisableMfa of one user queue
+   * here (always first, so they cannot deadlock on each other's rows).
+   */
+  abstract lockFactor(userId: string): Promise<boolean>;
 
   /** Stores a pending setup; also drops the user's used or expired ones. */
   abstract createSetup(userId: string, tokenHash: Buffer, secret: EncryptedSecret, now: Date, expiresAt: Date): Promise<void>;
@@ -28,8 +34,12 @@ export abstract class TotpRepository {
   abstract consumeRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean>;
   abstract countRecoveryCodes(userId: string): Promise<number>;
 
-  /** Stores a challenge; also drops the user's used or expired ones. */
-  abstract createChallenge(challenge: NewChallenge): Promise<void>;
+  /**
+   * Stores a challenge; also drops the user's used or expired ones, and retires
+   * the oldest live ones so that at most `maxLive` remain. Run it under lockFactor,
+   * or parallel calls would each keep the others' new challenges.
+   */
+  abstract createChallenge(challenge: NewChallenge, maxLive: number): Promise<void>;
   abstract findLiveChallenge(tokenHash: Buffer, now: Date): Promise<ChallengeRecord | null>;
   /** Ends the challenge if it is still live; false when another request ended it first. */
   abstract endChallenge(challengeId: string, now: Date): Promise<boolean>;

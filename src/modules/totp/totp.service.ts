@@ -10,7 +10,7 @@ import { Db } from '../../database/db';
 import { AuthService } from '../auth/auth.service';
 import { PasswordSignIn } from '../auth/password-sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { UserLockout } from '../auth/user-lockout';
+import { lockedError, UserLockout } from '../auth/user-lockout';
 import { MfaNotices } from './mfa-notices';
 import { MFA_NOT_CONFIGURED_MESSAGE, SecretCipher } from './secret-cipher';
 import {
@@ -128,26 +128,33 @@ export class TotpService {
   }
 
   /**
-   * Needs the current password (failures count towards the lockout). Removes
-   * the secret and the recovery codes, ends every other session and queues a
-   * notice, all in one transaction.
+   * Needs the current password (failures count towards the lockout, and LOCKED
+   * answers without looking at it). Removes the secret and the recovery codes,
+   * ends every other session and queues a notice, all in one transaction.
    */
   async disable(principal: Principal, method: MfaMethod | undefined, password: string): Promise<void> {
     assertTotp(method, 'DisableMfa');
     const user = await this.auth.getActiveUser(principal.userId);
     if (!(await this.totp.isEnabled(user.id))) throw notEnabled();
-    const locked = await this.lockout.lockOf(user);
-    if (locked) throw new DomainError('AUTH_LOCKED', 'Too many failed attempts; try again later', { retryAfterSeconds: locked.retryAfterSeconds });
-    if (!(await this.passwords.checkPassword(user, password))) {
-      await this.lockout.recordFailure(user);
+    const judged = await this.lockout.judgeForUser(user, () => this.passwords.checkPassword(user, password));
+    if (judged.verdict === 'locked') throw lockedError(judged.lockout);
+    if (judged.verdict === 'wrong') {
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The password is incorrect', { violations: [{ field: 'password', description: 'is incorrect' }] });
     }
     const now = this.clock.now();
-    const revoked = await this.db.transaction(async () => {
-      if (!(await this.totp.removeAll(user.id))) throw notEnabled();
-      await this.notices.mfaDisabled(user, now);
-      return this.sessions.revokeAllExcept(user.id, principal.sessionId);
-    });
+    let revoked: number;
+    try {
+      revoked = await this.db.transaction(async () => {
+        // The factor row first, as VerifyMfa and new challenges take it: no deadlock with them.
+        if (!(await this.totp.lockFactor(user.id)) || !(await this.totp.removeAll(user.id))) throw notEnabled();
+        await this.notices.mfaDisabled(user, now);
+        return this.sessions.revokeAllExcept(user.id, principal.sessionId);
+      });
+    } catch (e) {
+      // The password was right: the attempt does not count as a failure.
+      await this.lockout.release(judged.attempt);
+      throw e;
+    }
     await this.lockout.clear(user);
     this.logger.log(`TOTP disabled; ${revoked} other session(s) revoked`);
   }
