@@ -5,6 +5,7 @@ import { Clock, SystemClock } from '../common/clock';
 import { ExpirySweeper } from '../common/maintenance/expiry-sweeper';
 import { DatabaseModule } from '../database/database.module';
 import { PasswordHasher } from '../modules/auth/password-hasher';
+import { PasswordPolicy } from '../modules/auth/password-policy';
 import { AccountMailsModule } from '../modules/users/account-mails.module';
 import { AdminProvisioning } from '../modules/users/admin-provisioning';
 import { PgUserAdminRepository } from '../modules/users/pg-user-admin.repository';
@@ -33,7 +34,7 @@ export class CliModule {
         UsersModule,
         AccountMailsModule,
       ],
-      providers: [PasswordHasher, { provide: UserAdminRepository, useClass: PgUserAdminRepository }, AdminProvisioning],
+      providers: [PasswordHasher, PasswordPolicy, { provide: UserAdminRepository, useClass: PgUserAdminRepository }, AdminProvisioning],
     };
   }
 }

@@ -1,7 +1,55 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisThrottlerStorage } from '../../src/common/rate-limit/redis-throttler.storage';
 import { bootTestApp, type TestApp } from '../support/app';
 import { grpc, type GrpcError } from '../support/grpc-client';
 import { credentials, forGrpc, uniqueEmail } from '../support/factories';
+import { healthCheck } from '../support/grpc-infra-clients';
+import { closedPort, FreezableRelay, TEST_REDIS_URL, testRedis } from '../support/redis';
+import { eventually } from '../support/smtp-sink';
+
+async function storeErrors(app: TestApp): Promise<number> {
+  const metrics = await app.http('GET', '/metrics');
+  return Number(/^rate_limit_store_errors_total (\d+)/m.exec(metrics.text)?.[1] ?? NaN);
+}
+
+// First in the file: Nest's own log lines reach app.logs only for the first app a test file boots.
+describe('Redis down: the limiter fails over to per-replica counting', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    const port = await closedPort();
+    app = await bootTestApp({
+      RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_SECONDS: '60',
+      REDIS_URL: `redis://:redis-pass-XYZ@127.0.0.1:${port}/0`, REDIS_KEY_PREFIX: `test:down:${port}:`,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('serves requests, counts the failures, warns once without the URL, and stays ready', async () => {
+    const before = await storeErrors(app);
+    const body = credentials(uniqueEmail('down'), 'wrong-pass-123');
+    const started = Date.now();
+    const answers = [
+      (await app.http('POST', '/v1/auth/authenticate', { body })).status,
+      (await app.auth.call('Authenticate', forGrpc(body))).status,
+      (await app.http('POST', '/v2/auth/authenticate', { body })).status,
+    ];
+    expect(answers).toEqual([200, 'AUTH_STATUS_FAILED', 200]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await storeErrors(app)).toBe(before + 3);
+
+    // Not open to unlimited guessing meanwhile: this replica's own budget still applies.
+    expect((await app.http('POST', '/v1/auth/authenticate', { body })).status).toBe(429);
+
+    expect((await app.http('GET', '/health/ready')).status).toBe(200);
+    expect(await healthCheck(app.grpcAddress)).toBe('SERVING');
+    const warnings = app.logs.filter((l) => /"level":40/.test(l) && /Redis/.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(app.logs.filter((l) => l.includes('redis-pass-XYZ'))).toEqual([]);
+  });
+});
 
 describe('rate limits on public methods', () => {
   let app: TestApp;
@@ -57,5 +105,77 @@ describe('per-address limit on RecoveryStart', () => {
     // Another address from the same IPs is not affected.
     const other = await app.http('POST', '/v1/auth/recovery/start', { body: { identifier: uniqueEmail('other') }, headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(other.status).toBe(204);
+  });
+});
+
+describe('Redis hung: a request never waits longer than REDIS_TIMEOUT_MS for it', () => {
+  let app: TestApp;
+  let relay: FreezableRelay;
+  const store = testRedis();
+  beforeAll(async () => {
+    relay = await FreezableRelay.start();
+    app = await bootTestApp({
+      RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '5', RATE_LIMIT_TTL_SECONDS: '60',
+      REDIS_URL: relay.url, REDIS_KEY_PREFIX: store.prefix, REDIS_TIMEOUT_MS: '200',
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await relay?.close();
+    await store.cleanUp();
+  });
+
+  it('counts in Redis, falls back within the timeout while Redis hangs, and shares again once it answers', async () => {
+    const body = credentials(uniqueEmail('hung'), 'wrong-pass-123');
+    expect((await app.http('POST', '/v1/auth/authenticate', { body })).status).toBe(200);
+    const keys = await store.keys();
+    expect(keys).toHaveLength(1);
+    expect(await store.redis.get(keys[0])).toBe('1');
+
+    relay.freeze();
+    const before = await storeErrors(app);
+    const started = Date.now();
+    expect((await app.auth.call('Authenticate', forGrpc(body))).status).toBe('AUTH_STATUS_FAILED');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await storeErrors(app)).toBe(before + 1);
+
+    relay.thaw();
+    await eventually(async () => {
+      await app.http('POST', '/v1/auth/authenticate', { body });
+      return Number(await store.redis.get(keys[0])) >= 2;
+    }, 'counting in Redis to resume', 10_000);
+  });
+});
+
+describe('the Redis storage behind the limiter (the ThrottlerStorage contract)', () => {
+  const store = testRedis();
+  const replicas = [new Redis(TEST_REDIS_URL), new Redis(TEST_REDIS_URL)];
+  const [one, two] = replicas.map((client) => new RedisThrottlerStorage(client, store.prefix));
+  afterAll(async () => {
+    for (const client of replicas) client.disconnect();
+    await store.cleanUp();
+  });
+
+  it('counts hits in the window, then blocks for blockDuration and reports how long', async () => {
+    const seen = [];
+    for (let i = 0; i < 5; i++) seen.push(await (i % 2 ? two : one).increment('public:op:198.51.100.1', 60_000, 3, 30_000, 'public'));
+    expect(seen.slice(0, 3)).toEqual([1, 2, 3].map((totalHits) => ({ totalHits, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 })));
+    for (const refused of seen.slice(3)) {
+      expect(refused.isBlocked).toBe(true);
+      expect(refused.timeToBlockExpire).toBe(30);
+    }
+  });
+
+  it('without blockDuration refuses until the window ends', async () => {
+    const key = 'public:op:198.51.100.2';
+    await one.increment(key, 60_000, 1, 0, 'public');
+    expect(await two.increment(key, 60_000, 1, 0, 'public')).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 60 });
+  });
+
+  it('lets exactly `limit` of 100 concurrent hits through two replicas', async () => {
+    const key = 'public:op:198.51.100.3';
+    const records = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? two : one).increment(key, 60_000, 10, 60_000, 'public')));
+    expect(records.filter((r) => !r.isBlocked)).toHaveLength(10);
+    expect(records.filter((r) => !r.isBlocked).map((r) => r.totalHits).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

@@ -12,6 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
+import Ajv from 'ajv';
 import { load, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 
@@ -37,11 +38,12 @@ const APP_ENV = [
   'LOCKOUT_DURATION_MINUTES', 'SMTP_URL', 'SMTP_PASSWORD_FILE', 'EMAIL_SENDER', 'APP_URL', 'CORS_ALLOW_ORIGINS',
   'LOG_LEVEL', 'JSON_LOGS', 'METRICS_ENABLED', 'SENTRY_DSN', 'OTLP_ENDPOINT', 'GRPC_REFLECTION', 'S3_URL',
   'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY_FILE', 'GEOIP_DB_PATH', 'TRUSTED_PROXIES', 'MFA_ENCRYPTION_KEY_FILE',
-  'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD_FILE', 'SHUTDOWN_GRACE_MS',
+  'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD_FILE', 'SHUTDOWN_GRACE_MS', 'RATE_LIMIT_ENABLED', 'RATE_LIMIT_MAX',
+  'RATE_LIMIT_TTL_SECONDS', 'REDIS_URL_FILE', 'REDIS_KEY_PREFIX', 'REDIS_TIMEOUT_MS', 'SESSION_CLEANUP_INTERVAL_SECONDS',
 ];
 /** Secret values: only ever passed as files, never through the ConfigMap. */
 const SECRET_ENV = ['DB_PASSWORD', 'JWT_SECRET_KEY', 'JWT_PRIVATE_KEY', 'SMTP_PASSWORD', 'S3_SECRET_ACCESS_KEY',
-  'MFA_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_PASSWORD'];
+  'MFA_ENCRYPTION_KEY', 'BOOTSTRAP_ADMIN_PASSWORD', 'REDIS_URL'];
 
 const EXPECTED_API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
@@ -51,6 +53,7 @@ const EXPECTED_API_VERSIONS: Record<string, string> = {
   HorizontalPodAutoscaler: 'autoscaling/v2',
   PodDisruptionBudget: 'policy/v1',
   Job: 'batch/v1',
+  ServiceMonitor: 'monitoring.coreos.com/v1',
 };
 
 // ---------------------------------------------------------------------------
@@ -58,7 +61,7 @@ const EXPECTED_API_VERSIONS: Record<string, string> = {
 // ---------------------------------------------------------------------------
 interface EnvVar { name: string; value?: string }
 interface VolumeMount { name: string; mountPath: string; readOnly?: boolean }
-interface Probe { httpGet?: { path?: string; port?: string | number } }
+interface Probe { httpGet?: { path?: string; port?: string | number }; grpc?: { port?: number; service?: string } }
 interface Container {
   name?: string;
   image?: string;
@@ -243,6 +246,18 @@ describe('helm chart metadata and values', () => {
     expect(String(values.config.DB_URL), 'no password in DB_URL').not.toMatch(/\/\/[^/@]*:[^/@]*@/);
   });
 
+  it('every variable the chart can set is one the app reads (src/config)', () => {
+    const source = readdirSync(join(ROOT, 'src', 'config')).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(ROOT, 'src', 'config', f), 'utf8')).join('\n');
+    const read = new Set<string>();
+    for (const [, method, name] of source.matchAll(/\br\.(\w+)\(\s*'([A-Z][A-Z0-9_]*)'/g)) {
+      read.add(name);
+      if (method === 'secret') read.add(`${name}_FILE`);
+    }
+    const set = [...Object.keys(values.config), ...values.secrets.files.map((f) => f.env), 'PORT', 'GRPC_PORT', 'DB_MIGRATE_ON_START',
+      'BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_PASSWORD_FILE', 'REDIS_URL_FILE'];
+    for (const name of set) expect(read, `${name} is read by the app`).toContain(name);
+  });
+
   it('secrets come from an existing Secret as *_FILE variables the app knows', () => {
     expect(values.secrets.existingSecret).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
     expect(values.secrets.files.length).toBeGreaterThan(0);
@@ -404,6 +419,226 @@ describe('helm templates (static structure)', () => {
 });
 
 // ---------------------------------------------------------------------------
+// Templates rendered with chosen values (branch selection)
+// ---------------------------------------------------------------------------
+/**
+ * Picks the branches of `if` / `else` / `with` blocks that given values select,
+ * for the conditions this chart uses on control-only lines (a `.Values` path,
+ * `not`, `and`, `or`, `eq`, `ne`, `toString`). A condition it cannot evaluate
+ * (`.Release`, `int`, `add`, ...) keeps every branch, as the static view does.
+ * Plain `{{ .Values.x }}` scalars are filled in; the rest is then reduced like
+ * any template (stripHelmTemplate).
+ */
+const UNKNOWN = Symbol('unknown');
+type Evaluated = unknown;
+const CONTROL_LINE = /^\s*\{\{-?\s*(if|else if|else|end|range|with|define)\b\s*(.*?)\s*-?\}\}\s*$/;
+
+function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+function evaluate(expr: string, root: Record<string, unknown>): Evaluated {
+  const tokens = expr.match(/"(?:[^"\\]|\\.)*"|[()]|[^\s()]+/g) ?? [];
+  let at = 0;
+  const term = (): Evaluated => {
+    const t = tokens[at++];
+    if (t === undefined) return UNKNOWN;
+    if (t === '(') {
+      const v = call();
+      at++; // ')'
+      return v;
+    }
+    if (t.startsWith('"')) return JSON.parse(t) as string;
+    if (/^-?\d+$/.test(t)) return Number(t);
+    if (t === 'true' || t === 'false') return t === 'true';
+    const path = /^\$?\.Values((?:\.[A-Za-z0-9_]+)*)$/.exec(t);
+    if (!path) return UNKNOWN;
+    let v: unknown = root;
+    for (const k of path[1].split('.').filter(Boolean)) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    return v;
+  };
+  const call = (): Evaluated => {
+    const fn = tokens[at];
+    const fns: Record<string, (args: Evaluated[]) => Evaluated> = {
+      not: ([x]) => (x === UNKNOWN ? UNKNOWN : !truthy(x)),
+      eq: ([x, y]) => (x === UNKNOWN || y === UNKNOWN ? UNKNOWN : x === y),
+      ne: ([x, y]) => (x === UNKNOWN || y === UNKNOWN ? UNKNOWN : x !== y),
+      toString: ([x]) => (x === UNKNOWN ? UNKNOWN : String(x ?? '')),
+      and: (xs) => { for (const x of xs) { if (x === UNKNOWN) return UNKNOWN; if (!truthy(x)) return x; } return xs.at(-1); },
+      or: (xs) => { for (const x of xs) { if (x === UNKNOWN) return UNKNOWN; if (truthy(x)) return x; } return xs.at(-1); },
+    };
+    if (fn !== undefined && /^[a-z][A-Za-z]*$/.test(fn) && fn !== 'true' && fn !== 'false') {
+      at++;
+      const args: Evaluated[] = [];
+      while (at < tokens.length && tokens[at] !== ')') args.push(term());
+      return fns[fn] ? fns[fn](args) : UNKNOWN;
+    }
+    return term();
+  };
+  const v = call();
+  return at === tokens.length ? v : UNKNOWN;
+}
+
+function selectBranches(source: string, chosen: Record<string, unknown>): string {
+  const out: string[] = [];
+  const stack: { emit: boolean; decided?: boolean }[] = [];
+  for (const line of source.replace(TEMPLATE_COMMENT, '').split('\n')) {
+    const m = CONTROL_LINE.exec(line);
+    if (!m) {
+      if (stack.every((f) => f.emit)) out.push(line);
+      continue;
+    }
+    const [, keyword, expr] = m;
+    if (keyword === 'if' || keyword === 'with') {
+      const v = evaluate(expr, chosen);
+      const decided = v === UNKNOWN ? undefined : truthy(v);
+      stack.push({ emit: decided !== false, decided });
+    } else if (keyword === 'range' || keyword === 'define') {
+      stack.push({ emit: true });
+    } else if (keyword === 'else' || keyword === 'else if') {
+      const top = stack.at(-1)!;
+      top.emit = top.decided === undefined || keyword === 'else if' ? true : !top.decided;
+    } else {
+      stack.pop();
+    }
+  }
+  return out.join('\n');
+}
+
+function mergeValues(base: unknown, override: unknown): unknown {
+  if (override === null || typeof override !== 'object' || Array.isArray(override)) return override;
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(override)) result[k] = mergeValues(result[k], v);
+  return result;
+}
+
+/** The manifests of a template rendered with values.yaml plus `overrides` (merged like `--set`). */
+function renderWith(file: string, overrides: Record<string, unknown> = {}): K8sDoc[] {
+  const chosen = mergeValues(values, overrides) as Record<string, unknown>;
+  // Plain `{{ .Values.x }}` scalars are filled in; other expressions become TEMPLATED.
+  const selected = selectBranches(readFileSync(join(TEMPLATES_DIR, file), 'utf8'), chosen).replace(
+    /\{\{-?\s*(\$?\.Values[\w.]*)\s*-?\}\}/g,
+    (action, path: string) => {
+      const v = evaluate(path, chosen);
+      return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : action;
+    },
+  );
+  const text = stripHelmTemplate(selected);
+  if (text.includes('{{') || text.includes('}}')) throw new Error(`${file}: unbalanced template action`);
+  return (loadAll(text) as unknown[]).filter((d): d is K8sDoc => d !== null && typeof d === 'object');
+}
+
+function renderedContainer(file: string, kind: string, overrides: Record<string, unknown> = {}): { spec: PodSpec; container: Container } {
+  const docs = renderWith(file, overrides).filter((d) => d.kind === kind);
+  expect(docs, `one ${kind} in ${file}`).toHaveLength(1);
+  const spec = podSpecOf(docs[0]);
+  return { spec, container: spec.containers[0] };
+}
+
+const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
+const validateValues = new Ajv({ allErrors: true }).compile(schema);
+const problemsOf = (overrides: Record<string, unknown>): string[] => {
+  if (validateValues(mergeValues(values, overrides))) return [];
+  return (validateValues.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+};
+
+describe('values.schema.json', () => {
+  it('accepts values.yaml and describes exactly its top-level keys', () => {
+    expect(problemsOf({})).toEqual([]);
+    // `global` is Helm's own: it is added when the chart is another chart's dependency.
+    expect(Object.keys(schema.properties).filter((k) => k !== 'global').sort()).toEqual(Object.keys(values).sort());
+    expect(problemsOf({ global: { imageRegistry: 'registry.example' } })).toEqual([]);
+  });
+
+  it.each([
+    ['a misspelt top-level key', { replicaCout: 3 }],
+    ['a misspelt nested key', { probes: { readiness: { typ: 'grpc' } } }],
+    ['a misspelt ServiceMonitor switch', { serviceMonitor: { enable: true } }],
+    ['the Redis URL written into values', { redis: { url: 'redis://:pw@redis:6379' } }],
+    ['an unknown probe type', { probes: { liveness: { type: 'tcp' } } }],
+    ['a secret in the ConfigMap', { config: { REDIS_URL: 'redis://:pw@redis:6379' } }],
+    ['a *_FILE variable in the ConfigMap', { config: { DB_PASSWORD_FILE: '/x' } }],
+    ['a variable owned by the chart', { config: { PORT: '9000' } }],
+    ['a lower-case variable name', { config: { log_level: 'debug' } }],
+    ['a secret file variable without _FILE', { secrets: { files: [{ env: 'REDIS_URL', key: 'redis-url' }] } }],
+    ['an invalid Secret key for the Redis URL', { redis: { urlKey: 'redis url' } }],
+    ['a scrape interval that is not a duration', { serviceMonitor: { interval: '30 seconds' } }],
+    ['a non-boolean switch', { hpa: { enabled: 'yes' } }],
+    ['an unknown pull policy', { image: { pullPolicy: 'Sometimes' } }],
+  ])('refuses %s', (_, overrides) => {
+    expect(problemsOf(overrides)).not.toEqual([]);
+  });
+});
+
+describe('helm templates rendered with values', () => {
+  it('selects branches by the values', () => {
+    const template = [
+      'a:', '  {{- if eq .Values.p.type "grpc" }}', '  grpc: 1', '  {{- else }}', '  http: {{ .Values.p.port }}', '  {{- end }}',
+      '  {{- with .Values.labels }}', '  labels: x', '  {{- end }}', '  {{- if .Release.Name }}', '  release: y', '  {{- end }}',
+    ].join('\n');
+    const render = (v: Record<string, unknown>) => load(stripHelmTemplate(selectBranches(template, v)));
+    expect(render({ p: { type: 'grpc' }, labels: {} })).toEqual({ a: { grpc: 1, release: 'y' } });
+    expect(render({ p: { type: 'http' }, labels: { k: 'v' } })).toEqual({ a: { http: PLACEHOLDER, labels: 'x', release: 'y' } });
+  });
+
+  it('renders the defaults as HTTP probes, no Redis and no ServiceMonitor', () => {
+    const { container } = renderedContainer('deployment.yaml', 'Deployment');
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+      expect(probe?.grpc).toBeUndefined();
+      expect(probe?.httpGet?.port).toBe('http');
+    }
+    expect(container.readinessProbe?.httpGet?.path).toBe(READINESS_PATH);
+    expect((container.env ?? []).map((e) => e.name)).not.toContain('REDIS_URL_FILE');
+    expect(renderWith('servicemonitor.yaml')).toEqual([]);
+  });
+
+  it('makes native gRPC probes (grpc.health.v1, whole server) on the gRPC container port', () => {
+    const grpcProbes = { probes: { startup: { type: 'grpc' }, liveness: { type: 'grpc' }, readiness: { type: 'grpc' } } };
+    const { container } = renderedContainer('deployment.yaml', 'Deployment', grpcProbes);
+    const grpcPort = (container.ports ?? []).find((p) => p.name === 'grpc')?.containerPort;
+    expect(grpcPort).toBe(GRPC_PORT);
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+      // Kubernetes' grpc probe takes a port number (no named ports); no service: the server-wide status.
+      expect(probe?.grpc).toEqual({ port: grpcPort });
+      expect(probe?.httpGet).toBeUndefined();
+    }
+    // Mixed: readiness over gRPC, liveness stays HTTP.
+    const mixed = renderedContainer('deployment.yaml', 'Deployment', { probes: { readiness: { type: 'grpc' } } }).container;
+    expect(mixed.readinessProbe?.grpc).toEqual({ port: GRPC_PORT });
+    expect(mixed.livenessProbe?.httpGet?.path).toBe(LIVENESS_PATH);
+  });
+
+  it('passes the Redis URL from the Secret as REDIS_URL_FILE to the pods and the migration Job', () => {
+    const withRedis = { redis: { urlKey: 'redis-url' } };
+    for (const [file, kind] of [['deployment.yaml', 'Deployment'], ['migration-job.yaml', 'Job']] as const) {
+      const { spec, container } = renderedContainer(file, kind, withRedis);
+      expect(container.env).toContainEqual({ name: 'REDIS_URL_FILE', value: `${SECRET_MOUNT}/redis-url` });
+      const items = spec.volumes?.find((v) => v.secret)?.secret?.items ?? [];
+      expect(items).toContainEqual({ key: 'redis-url', path: 'redis-url' });
+      expectSecretsAsFiles(spec, container);
+    }
+    expect(renderedContainer('deployment.yaml', 'Deployment', withRedis).container.env)
+      .toEqual(renderedContainer('migration-job.yaml', 'Job', withRedis).container.env);
+    // The ConfigMap refuses it as a plain value.
+    expect(readFileSync(join(TEMPLATES_DIR, '_helpers.tpl'), 'utf8')).toMatch(/\$secret := list [^\n]*"REDIS_URL"/);
+  });
+
+  it('adds a ServiceMonitor for /metrics on the http Service port when enabled', () => {
+    const docs = renderWith('servicemonitor.yaml', { serviceMonitor: { enabled: true } });
+    expect(docs.map((d) => [d.kind, d.apiVersion])).toEqual([['ServiceMonitor', 'monitoring.coreos.com/v1']]);
+    const spec = docs[0].spec as { selector?: { matchLabels?: unknown }; endpoints?: { port?: string; path?: string }[] };
+    expect(spec.selector?.matchLabels).toBeDefined();
+    expect(spec.endpoints).toHaveLength(1);
+    expect(spec.endpoints![0]).toMatchObject({ port: 'http', path: '/metrics' });
+    const servicePorts = (onlyDoc('Service', 'service.yaml').spec?.ports ?? []) as ServicePort[];
+    expect(servicePorts.map((p) => p.name)).toContain(spec.endpoints![0].port);
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Dockerfile
 // ---------------------------------------------------------------------------
 interface Instruction { cmd: string; args: string }
@@ -553,7 +788,7 @@ describe('Dockerfile', () => {
 
   it('ships what the app needs at runtime', () => {
     const shipped = finalOf('COPY').flatMap((i) => parseCopy(i.args).sources).map((s) => posix.basename(s.replace(/\/$/, '')));
-    for (const needed of ['node_modules', 'dist', 'proto', 'migrations', 'package.json']) expect(shipped).toContain(needed);
+    for (const needed of ['node_modules', 'dist', 'proto', 'migrations', 'data', 'package.json']) expect(shipped).toContain(needed);
     expect(finalOf('ENV').map((i) => i.args).join(' ')).toMatch(/\bNODE_ENV[= ]"?production\b/);
   });
 

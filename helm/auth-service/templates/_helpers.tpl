@@ -110,7 +110,7 @@ DB_MIGRATE_ON_START and BOOTSTRAP_ADMIN_EMAIL are owned by the chart.
 */}}
 {{- define "auth-service.configData" -}}
 {{- $owned := list "PORT" "GRPC_PORT" "DB_MIGRATE_ON_START" "BOOTSTRAP_ADMIN_EMAIL" }}
-{{- $secret := list "DB_PASSWORD" "JWT_SECRET_KEY" "JWT_PRIVATE_KEY" "SMTP_PASSWORD" "S3_SECRET_ACCESS_KEY" "MFA_ENCRYPTION_KEY" "BOOTSTRAP_ADMIN_PASSWORD" }}
+{{- $secret := list "DB_PASSWORD" "JWT_SECRET_KEY" "JWT_PRIVATE_KEY" "SMTP_PASSWORD" "S3_SECRET_ACCESS_KEY" "MFA_ENCRYPTION_KEY" "BOOTSTRAP_ADMIN_PASSWORD" "REDIS_URL" }}
 {{- $_ := required "config.DB_URL is required (without it the app starts an embedded PostgreSQL)" .Values.config.DB_URL }}
 {{- range $key, $value := .Values.config }}
 {{- if or (has $key $secret) (hasSuffix "_FILE" $key) }}

@@ -74,8 +74,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     const payload: unknown = context.getType() === 'rpc' ? context.getArgByIndex(0) : context.switchToHttp().getRequest<FastifyRequest>().body;
     const value = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)[field] : undefined;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    // Case-folded so `Victim@x.com` and `victim@x.com` share one budget.
-    return typeof value === 'string' && value.trim() !== '' && value.length <= 320 ? value.trim().toLowerCase() : undefined;
+    // Folded like identifiers (NFKC, then lower case: foldEmail) so `Victim@x.com`, `victim@x.com`
+    // and the fullwidth `ｖictim@x.com` share one budget.
+    return typeof value === 'string' && value.trim() !== '' && value.length <= 320 ? value.trim().normalize('NFKC').toLowerCase() : undefined;
   }
 
   private bucketOf(context: ExecutionContext): string | undefined {

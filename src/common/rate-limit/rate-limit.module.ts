@@ -1,9 +1,20 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import type { AppConfig } from '../../config/app-config';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RATE_LIMIT_STORE_ERRORS, RateLimitStorage } from './rate-limit.storage';
 
-/** In-memory counters: each replica limits on its own (see README). */
+@Module({
+  providers: [
+    makeCounterProvider({ name: RATE_LIMIT_STORE_ERRORS, help: 'Rate-limit checks the shared store (Redis) failed; those requests were counted in their replica only' }),
+    RateLimitStorage,
+  ],
+  exports: [RateLimitStorage],
+})
+class RateLimitStorageModule {}
+
+/** Counters in Redis (shared by the replicas) with REDIS_URL, else in this process; see RateLimitStorage. */
 @Global()
 @Module({})
 export class RateLimitModule {
@@ -12,9 +23,14 @@ export class RateLimitModule {
     return {
       module: RateLimitModule,
       imports: [
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'public', ttl: ttlSeconds * 1000, limit, blockDuration: ttlSeconds * 1000 }],
-          skipIf: () => !enabled,
+        ThrottlerModule.forRootAsync({
+          imports: [RateLimitStorageModule],
+          inject: [RateLimitStorage],
+          useFactory: (storage: RateLimitStorage) => ({
+            throttlers: [{ name: 'public', ttl: ttlSeconds * 1000, limit, blockDuration: ttlSeconds * 1000 }],
+            skipIf: () => !enabled,
+            storage,
+          }),
         }),
       ],
       providers: [RateLimitGuard],
