@@ -108,6 +108,7 @@ describe('readiness follows a PostgreSQL outage and recovers without a restart',
     expect(res.body.details.database.status).toBe('down');
     // Liveness never depends on the database: an outage must not restart pods.
     expect((await http('GET', '/health/live')).status).toBe(200);
+    expect(await healthCheck(grpcAddress, 'liveness')).toBe('SERVING');
   });
 
   it('answers a request that needs the database with a retryable 503 envelope, not a hung request', async () => {

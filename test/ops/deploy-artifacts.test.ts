@@ -595,16 +595,20 @@ describe('helm templates rendered with values', () => {
     expect(renderWith('servicemonitor.yaml')).toEqual([]);
   });
 
-  it('makes native gRPC probes (grpc.health.v1, whole server) on the gRPC container port', () => {
+  it('makes native gRPC probes (grpc.health.v1: "liveness" for startup and liveness, the whole server for readiness) on the gRPC container port', () => {
     const grpcProbes = { probes: { startup: { type: 'grpc' }, liveness: { type: 'grpc' }, readiness: { type: 'grpc' } } };
     const { container } = renderedContainer('deployment.yaml', 'Deployment', grpcProbes);
     const grpcPort = (container.ports ?? []).find((p) => p.name === 'grpc')?.containerPort;
     expect(grpcPort).toBe(GRPC_PORT);
-    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
-      // Kubernetes' grpc probe takes a port number (no named ports); no service: the server-wide status.
-      expect(probe?.grpc).toEqual({ port: grpcPort });
+    // Kubernetes' grpc probe takes a port number (no named ports). Liveness must not follow the
+    // database (an outage would restart every pod): the always-SERVING name the service reports.
+    for (const probe of [container.startupProbe, container.livenessProbe]) {
+      expect(probe?.grpc).toEqual({ port: grpcPort, service: 'liveness' });
       expect(probe?.httpGet).toBeUndefined();
     }
+    // No service: the server-wide status, which is readiness.
+    expect(container.readinessProbe?.grpc).toEqual({ port: grpcPort });
+    expect(container.readinessProbe?.httpGet).toBeUndefined();
     // Mixed: readiness over gRPC, liveness stays HTTP.
     const mixed = renderedContainer('deployment.yaml', 'Deployment', { probes: { readiness: { type: 'grpc' } } }).container;
     expect(mixed.readinessProbe?.grpc).toEqual({ port: GRPC_PORT });

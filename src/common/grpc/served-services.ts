@@ -18,5 +18,12 @@ export const GRPC_PACKAGES: string[] = SERVED_GRPC_SERVICES.map((s) => s.pkg);
 /** The proto files of those packages, relative to proto/. */
 export const PROTO_FILES: string[] = [...new Set(SERVED_GRPC_SERVICES.map((s) => s.protoFile))];
 
-/** Services reported by grpc.health.v1: '' (the whole server) and each fully-qualified service. */
+/** Services reported by grpc.health.v1 with the readiness state: '' (the whole server) and each fully-qualified service. */
 export const HEALTH_SERVICES: string[] = ['', ...SERVED_GRPC_SERVICES.map((s) => `${s.pkg}.${s.service}`)];
+
+/**
+ * A grpc.health.v1 name that is SERVING while the process answers at all, like
+ * GET /health/live: for gRPC liveness and startup probes, which must not restart pods
+ * during a database outage (the names above follow readiness).
+ */
+export const LIVENESS_HEALTH_SERVICE = 'liveness';

@@ -21,8 +21,9 @@ export class GrpcHealth {
   private readonly statuses = new Map<string, ServingStatus>();
   private readonly watchers = new Set<{ service: string; call: ServerWritableStream<HealthRequest, HealthResponse> }>();
 
-  constructor(services: readonly string[], initial: ServingStatus) {
+  constructor(services: readonly string[], initial: ServingStatus, fixed: Readonly<Record<string, ServingStatus>> = {}) {
     for (const s of services) this.statuses.set(s, initial);
+    for (const [s, status] of Object.entries(fixed)) this.statuses.set(s, status);
   }
 
   setStatus(service: string, status: ServingStatus): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { DataSource } from 'typeorm';
 import { GrpcHealth, type ServingStatus } from './grpc-health';
 import { pendingMigrations } from '../../database/migrator';
-import { HEALTH_SERVICES } from '../../common/grpc/served-services';
+import { HEALTH_SERVICES, LIVENESS_HEALTH_SERVICE } from '../../common/grpc/served-services';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -28,7 +28,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class ReadinessService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Readiness');
-  readonly grpcHealth = new GrpcHealth(HEALTH_SERVICES, 'NOT_SERVING');
+  readonly grpcHealth = new GrpcHealth(HEALTH_SERVICES, 'NOT_SERVING', { [LIVENESS_HEALTH_SERVICE]: 'SERVING' });
   private shuttingDown = false;
   private timer?: NodeJS.Timeout;
   private lastReady?: boolean;
