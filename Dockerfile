@@ -66,6 +66,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY proto ./proto
 COPY migrations ./migrations
+# The breached-password list (a Bloom filter, about 0.7 MB) the password policy reads.
+COPY data ./data
 
 # The base image's `node` user, given numerically so that Kubernetes'
 # runAsNonRoot can verify it without a runAsUser.
@@ -79,4 +81,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # Node runs as PID 1 and handles SIGTERM itself (graceful shutdown).
 # Migrations: `node dist/database/migrate-cli.js run` with the same image.
-CMD ["node", "--max-semi-space-size=2", "dist/main.js"]
+# dist/instrument.js starts Sentry (SENTRY_DSN) and OpenTelemetry (OTLP_ENDPOINT) before
+# the app loads; with neither set it loads no SDK. The Helm chart runs this CMD as is.
+CMD ["node", "--max-semi-space-size=2", "--import", "./dist/instrument.js", "dist/main.js"]

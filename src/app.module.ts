@@ -37,7 +37,7 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         LoggerModule.forRoot(loggerParams(options.config, options.logStream)),
         CommonModule.forRoot(options.clock ?? new SystemClock()),
-        ObservabilityModule,
+        ObservabilityModule.forRoot(),
         NetworkModule,
         RateLimitModule.forRoot(options.config),
         DatabaseModule.forRoot(options.database),

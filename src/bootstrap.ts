@@ -15,6 +15,7 @@ import { AppValidationPipe } from './common/validation/validation.pipe';
 import { grpcOptions } from './common/grpc/grpc-options';
 import { setupOpenApi } from './openapi';
 import { requestIdFrom } from './common/observability/request-context';
+import { flushTelemetry } from './common/observability/telemetry';
 import { AppModule } from './app.module';
 import { ReadinessService } from './modules/health/readiness.service';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
@@ -23,7 +24,7 @@ export interface RunningApp {
   readonly app: NestFastifyApplication;
   readonly httpPort: number;
   readonly grpcPort: number;
-  /** Readiness 503 first, then servers drain (bounded), then the pool and the embedded database close. */
+  /** Readiness 503 first, then servers drain (bounded), then the pool and the embedded database close; telemetry is flushed last. */
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -100,6 +101,8 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownGraceMs).unref());
         if (!(await Promise.race([closed, timedOut]))) bootLogger.warn(`In-flight work did not finish within ${config.shutdownGraceMs} ms`);
         await embedded?.stop();
+        // The spans and error events of the last requests leave before the process exits (bounded).
+        await flushTelemetry();
       })());
     return { app, httpPort, grpcPort: config.grpc.port, shutdown };
   } catch (e) {

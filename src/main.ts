@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { environmentWithDotEnv } from './config/dotenv';
 import { startApp } from './bootstrap';
+import { initTelemetry } from './common/observability/init-telemetry';
+import { shutdownTelemetry } from './common/observability/telemetry';
 
 async function main(): Promise<void> {
   let config;
@@ -14,11 +16,9 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  if (config.observability.sentryDsn) {
-    // Loaded only when configured: it is not needed otherwise and costs memory at idle.
-    const Sentry = await import('@sentry/nestjs');
-    Sentry.init({ dsn: config.observability.sentryDsn.reveal(), environment: config.nodeEnv });
-  }
+  // Normally done already by the --import instrument file (npm start, the image's CMD);
+  // a no-op then. Without it (nest start --watch) the SDKs start here, still before pg loads.
+  initTelemetry(config);
   const inherited = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   const running = await startApp(config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     for (const l of process.listeners(signal)) if (!inherited[signal].includes(l)) process.removeListener(signal, l);
     process.once(signal, () => {
       running.shutdown(signal).then(
-        () => process.exit(0),
+        () => shutdownTelemetry().finally(() => process.exit(0)),
         () => process.exit(1),
       );
     });

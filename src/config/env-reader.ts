@@ -67,6 +67,18 @@ export class EnvReader {
     }
   }
 
+  /** A number from 0 to 1 (a share, e.g. a sampling ratio). */
+  ratio(name: string, fallback: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) {
+      this.problems.push(`${name} must be a number from 0 to 1`);
+      return fallback;
+    }
+    return n;
+  }
+
   list(name: string): string[] {
     const v = this.raw(name);
     return v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);

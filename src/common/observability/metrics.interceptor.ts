@@ -1,14 +1,16 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Observable, tap } from 'rxjs';
+import { finalize, Observable, tap } from 'rxjs';
 import { toErrorView } from '../errors/error-view';
-import { requestContext, requestIdFrom } from './request-context';
-import { RpcMetrics } from './rpc-metrics';
+import { requestContext, requestIdOfCall } from './request-context';
+import { callKeyOf, methodOf, RpcMetrics } from './rpc-metrics';
+import { rpcTracer, type RpcSpan } from './telemetry';
 
 /**
  * One interceptor for both transports: binds the request id to the async
- * context (for log lines), echoes it to gRPC clients, and records metrics.
+ * context (for log lines), echoes it to gRPC clients, records metrics and,
+ * with OTLP_ENDPOINT, runs the handler inside the RPC's server span.
  */
 @Injectable()
 export class MetricsInterceptor implements NestInterceptor {
@@ -16,19 +18,43 @@ export class MetricsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     this.metrics.markStart(context);
-    const requestId = this.requestIdOf(context);
+    const requestId = requestIdOfCall(context);
     const echo = this.echoOf(context, requestId);
+    const span = this.spanOf(context, requestId);
     const observe = tap<unknown>({
       next: echo,
-      complete: () => this.metrics.record(context, GrpcStatus.OK),
+      complete: () => {
+        this.metrics.record(context, GrpcStatus.OK);
+        span?.end(GrpcStatus.OK);
+      },
       error: (e: unknown) => {
         echo();
-        this.metrics.record(context, toErrorView(e).grpcStatus);
+        const view = toErrorView(e);
+        this.metrics.record(context, view.grpcStatus);
+        span?.end(view.grpcStatus, context.getType() === 'http' ? view.httpStatus : undefined);
       },
     });
+    // next.handle() binds the async context it is called in (Nest wraps the handler in
+    // AsyncResource.bind), so it is called inside both the request context and the span.
     return new Observable((subscriber) =>
-      requestContext.run({ requestId }, () => next.handle().pipe(observe).subscribe(subscriber)),
+      requestContext.run({ requestId }, () => {
+        if (!span) return next.handle().pipe(observe).subscribe(subscriber);
+        // A cancelled call (client gone, stream abandoned) ends its span too.
+        return span.run(() => next.handle().pipe(observe, finalize(() => span.end(GrpcStatus.CANCELLED))).subscribe(subscriber));
+      }),
     );
+  }
+
+  /** Undefined unless tracing is configured: then the only cost is this check. */
+  private spanOf(context: ExecutionContext, requestId: string): RpcSpan | undefined {
+    const tracer = rpcTracer();
+    const key = callKeyOf(context);
+    if (!tracer || !key) return undefined;
+    const { transport, method } = methodOf(context);
+    const carrier = context.getType() === 'rpc'
+      ? ((context.getArgByIndex(1) as Metadata | undefined)?.getMap() ?? {})
+      : context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers;
+    return tracer.start({ transport, method, requestId, carrier, key });
   }
 
   /**
@@ -48,14 +74,5 @@ export class MetricsInterceptor implements NestInterceptor {
       echo.set('x-request-id', requestId);
       call?.sendMetadata?.(echo);
     };
-  }
-
-  private requestIdOf(context: ExecutionContext): string {
-    if (context.getType() === 'rpc') {
-      const metadata = context.getArgByIndex(1) as Metadata | undefined;
-      return requestIdFrom(metadata?.get('x-request-id')[0]);
-    }
-    const req = context.switchToHttp().getRequest<{ raw?: { id?: unknown }; id?: unknown }>();
-    return requestIdFrom(req.raw?.id ?? req.id);
   }
 }

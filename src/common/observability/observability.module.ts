@@ -1,8 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { PrometheusModule, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { MetricsController } from './metrics.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
 import { RPC_REQUEST_DURATION, RPC_REQUESTS_TOTAL, RpcMetrics } from './rpc-metrics';
+import { telemetryState } from './telemetry';
 
 @Global()
 @Module({
@@ -20,4 +21,9 @@ import { RPC_REQUEST_DURATION, RPC_REQUESTS_TOTAL, RpcMetrics } from './rpc-metr
   ],
   exports: [RpcMetrics, MetricsInterceptor],
 })
-export class ObservabilityModule {}
+export class ObservabilityModule {
+  /** Adds the modules of the telemetry backends started before the app (SentryModule when SENTRY_DSN is set). */
+  static forRoot(): DynamicModule {
+    return { module: ObservabilityModule, imports: [...telemetryState().modules] };
+  }
+}

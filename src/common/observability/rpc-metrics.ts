@@ -10,7 +10,7 @@ export const RPC_REQUEST_DURATION = 'rpc_request_duration_seconds';
 type Transport = 'grpc' | 'http';
 
 /** The request object of a call on either transport: the key under which the call is tracked. */
-function callKeyOf(host: ArgumentsHost): object | undefined {
+export function callKeyOf(host: ArgumentsHost): object | undefined {
   if (host.getType() === 'rpc') return host.getArgByIndex(2) as object | undefined;
   if (host.getType() === 'http') return host.switchToHttp().getRequest<object>();
   return undefined;
