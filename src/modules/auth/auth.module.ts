@@ -11,6 +11,7 @@ import { AuthHttpController } from './auth.http.controller';
 import { AuthService } from './auth.service';
 import { LoginAttemptsRepository } from './login-attempts.repository';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
 import { PasswordSignIn } from './password-sign-in.service';
 import { PgLoginAttemptsRepository } from './pg-login-attempts.repository';
 import { TokenIssuer } from './token-issuer.service';
@@ -25,6 +26,7 @@ import { TokenService } from './tokens/token.service';
     AuthService,
     PasswordSignIn,
     PasswordHasher,
+    PasswordPolicy,
     TokenService,
     TokenIssuer,
     UserLockout,
@@ -33,6 +35,6 @@ import { TokenService } from './tokens/token.service';
     { provide: LiveSessionLookup, useExisting: SessionsService },
     JwtAuthGuard,
   ],
-  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, TokenIssuer, UserLockout],
+  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, PasswordPolicy, TokenIssuer, UserLockout],
 })
 export class AuthModule {}

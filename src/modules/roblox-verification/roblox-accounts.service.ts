@@ -5,7 +5,7 @@ import { Db } from '../../database/db';
 import type { AuthOutcome } from '../auth/auth.model';
 import { robloxLockoutKey } from '../auth/user-lockout';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordPolicy } from '../auth/password-policy';
+import { PasswordPolicy } from '../auth/password-policy';
 import { PasswordSignIn } from '../auth/password-sign-in.service';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
@@ -42,6 +42,7 @@ export class RobloxAccountsService {
     private readonly hasher: PasswordHasher,
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
@@ -51,7 +52,7 @@ export class RobloxAccountsService {
    */
   async signUp(input: RobloxSignUpInput, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const password = input.password || undefined;
-    if (password !== undefined) assertPasswordPolicy(password, undefined);
+    if (password !== undefined) this.passwordPolicy.assert(password, undefined);
     // Only after the proof: GetProfile hides suspended and pending accounts, so whether
     // a Roblox id has an account is told only to whoever controls that Roblox profile.
     const proof = await this.proofs.check(input.robloxUserId, input.verificationId);

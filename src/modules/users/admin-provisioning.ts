@@ -4,7 +4,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
 import { normalizeIdentifier } from '../auth/identifier';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordPolicy } from '../auth/password-policy';
+import { PasswordPolicy } from '../auth/password-policy';
 import { AccountMails } from './account-mails';
 import { UserAdminRepository } from './user-admin.repository';
 import type { UserRecord } from './user.model';
@@ -51,6 +51,7 @@ export class AdminProvisioning {
     private readonly mails: AccountMails,
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   get mailDelivers(): boolean {
@@ -67,7 +68,7 @@ export class AdminProvisioning {
 
   /** Throws AUTH_PASSWORD_POLICY (with every broken rule) before anything is written. */
   checkPassword(email: string, password: string): void {
-    assertPasswordPolicy(password, this.normalizeEmail(email), 'password');
+    this.passwordPolicy.assert(password, this.normalizeEmail(email), 'password');
   }
 
   /**
@@ -92,7 +93,7 @@ export class AdminProvisioning {
   }
 
   private async createAdmin(email: string, how: AdminPassword): Promise<{ outcome: 'created'; user: UserRecord }> {
-    if ('password' in how) assertPasswordPolicy(how.password, email, 'password');
+    if ('password' in how) this.passwordPolicy.assert(how.password, email, 'password');
     const passwordHash = 'password' in how ? await this.hasher.hash(how.password) : null;
     const user = await this.db.transaction(async () => {
       const created = await this.repo.create(

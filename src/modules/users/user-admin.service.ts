@@ -6,7 +6,7 @@ import type { UserRole, UserStatus } from '../../common/grpc/enums';
 import { Db } from '../../database/db';
 import { normalizeIdentifier } from '../auth/identifier';
 import { PasswordHasher } from '../auth/password-hasher';
-import { assertPasswordPolicy } from '../auth/password-policy';
+import { PasswordPolicy } from '../auth/password-policy';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccountMails } from './account-mails';
 import { PROFILE_WRITE, USERS_WRITE, UserAccess } from './user-access';
@@ -58,6 +58,7 @@ export class UserAdminService {
     private readonly mails: AccountMails,
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
@@ -73,7 +74,7 @@ export class UserAdminService {
       throw DomainError.validation([{ field: 'email', description: 'an email address or a phone number is required' }]);
     }
     const password = input.password ? input.password : undefined;
-    if (password !== undefined) assertPasswordPolicy(password, email ?? phone ?? undefined, 'password');
+    if (password !== undefined) this.passwordPolicy.assert(password, email ?? phone ?? undefined, 'password');
     const role = input.role && input.role !== 'USER_ROLE_UNSPECIFIED' ? requireRole(input.role) : 'user';
     await this.access.requireRoleWithin(actor, role, 'role');
     const passwordHash = password !== undefined ? await this.hasher.hash(password) : null;
@@ -137,7 +138,7 @@ export class UserAdminService {
     const target = await this.users.findById(userId);
     if (!target || target.status === 'deleted') throw new DomainError('USER_NOT_FOUND', 'No such user');
     await this.access.requireManageable(actor, target);
-    assertPasswordPolicy(password, target.email ?? target.phone ?? undefined, 'password');
+    this.passwordPolicy.assert(password, target.email ?? target.phone ?? undefined, 'password');
     const hash = await this.hasher.hash(password);
     await this.db.transaction(async () => {
       // Checked again on the locked row: a role change committed since the first read

@@ -3,7 +3,7 @@ import { NestedMessage, OptionalString, UuidField } from '../../../common/valida
 import { ClientInfoDto } from '../../auth/dto/client-info.dto';
 import { RobloxUserIdField } from './roblox-user-id.field';
 import { VerificationIdField } from './verification-id.field';
-import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../auth/password-policy';
 
 export class StartVerificationRequestDto {
   @RobloxUserIdField({ required: true })
@@ -17,7 +17,7 @@ export class SignUpWithRobloxRequestDto {
   @VerificationIdField('the proof')
   verificationId?: string;
 
-  @OptionalString(PASSWORD_INPUT_MAX, 'Optional; 8-128 characters with at least one letter and one digit')
+  @OptionalString(PASSWORD_INPUT_MAX, `Optional; ${PASSWORD_RULES}`)
   password?: string;
 
   @OptionalString(100, 'Defaults to the Roblox display name')

@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { USER_ROLE, USER_STATUS, type UserRole, type UserStatus } from '../../../common/grpc/enums';
 import { LocaleField, OptionalString, ProtoEnum, RequiredString, TimeZoneField, UuidField } from '../../../common/validation/fields';
-import { PASSWORD_INPUT_MAX } from '../../auth/password-policy';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../auth/password-policy';
 
 const MAX_FILTER_VALUES = 1000;
 const INT32_MAX = 2_147_483_647;
@@ -160,7 +160,7 @@ export class UpdateUserRequestDto extends UpdateUserBodyDto {
 }
 
 export class SetPasswordBodyDto {
-  @RequiredString(PASSWORD_INPUT_MAX, '8-128 characters with at least one letter and one digit')
+  @RequiredString(PASSWORD_INPUT_MAX, PASSWORD_RULES)
   password!: string;
 }
 
