@@ -3,7 +3,7 @@ import {
   LocaleField, NestedMessage, OptionalString, ProtoEnum, RequiredString, TimeZoneField, UuidField,
 } from '../../../common/validation/fields';
 import { ClientInfoDto } from './client-info.dto';
-import { PASSWORD_INPUT_MAX } from '../password-policy';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../password-policy';
 
 export class AuthenticateRequestDto {
   @RequiredString(320, 'Email address or E.164 phone number')
@@ -29,7 +29,7 @@ export class SignUpRequestDto {
   @ProtoEnum(IDENTIFIER_TYPE)
   identifierType?: IdentifierType;
 
-  @RequiredString(PASSWORD_INPUT_MAX, '8-128 characters with at least one letter and one digit')
+  @RequiredString(PASSWORD_INPUT_MAX, PASSWORD_RULES)
   password!: string;
 
   @OptionalString(100)
@@ -60,7 +60,7 @@ export class ChangePasswordRequestDto {
   @RequiredString(PASSWORD_INPUT_MAX)
   currentPassword!: string;
 
-  @RequiredString(PASSWORD_INPUT_MAX, '8-128 characters with at least one letter and one digit')
+  @RequiredString(PASSWORD_INPUT_MAX, PASSWORD_RULES)
   newPassword!: string;
 }
 
