@@ -108,6 +108,77 @@ describe('per-address limit on RecoveryStart', () => {
   });
 });
 
+/** Authenticate from a forwarded client address (the test's peer is a trusted proxy); REST status or gRPC status name. */
+async function signInFrom(app: TestApp, clientIp: string, transport: 'rest' | 'grpc'): Promise<string> {
+  const body = credentials(uniqueEmail('v6'), 'wrong-pass-123');
+  const headers = { 'x-forwarded-for': clientIp };
+  if (transport === 'rest') return String((await app.http('POST', '/v1/auth/authenticate', { body, headers })).status);
+  return app.auth.call('Authenticate', forGrpc(body), headers).then(
+    (r) => r.status as string,
+    (e: GrpcError) => grpc.status[e.code],
+  );
+}
+
+describe('IPv6 clients are limited per /64 (RATE_LIMIT_IPV6_PREFIX default)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_SECONDS: '60', TRUSTED_PROXIES: '127.0.0.1,::1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('gives every address of one /64 one budget, on both transports, and another /64 its own', async () => {
+    // One subscriber picks a new address in its /64 for every request.
+    const answers = [
+      await signInFrom(app, '2001:db8:1:2::1', 'rest'),
+      await signInFrom(app, '2001:db8:1:2:ffff::9', 'grpc'),
+      await signInFrom(app, '2001:DB8:1:2:0:0:0:7', 'rest'),
+      await signInFrom(app, '2001:db8:1:2:abcd:ef01:2345:6789', 'grpc'),
+      await signInFrom(app, '[2001:db8:1:2::42]:5555', 'rest'),
+    ];
+    expect(answers).toEqual(['200', 'AUTH_STATUS_FAILED', '200', 'RESOURCE_EXHAUSTED', '429']);
+    expect(await signInFrom(app, '2001:db8:1:3::1', 'rest')).toBe('200');
+    expect(await signInFrom(app, '2001:db8:1:3::1', 'grpc')).toBe('AUTH_STATUS_FAILED');
+  });
+
+  it('counts IPv4-mapped IPv6 as the IPv4 address, and IPv4 per address', async () => {
+    const answers = [
+      await signInFrom(app, '198.51.100.7', 'rest'),
+      await signInFrom(app, '::ffff:198.51.100.7', 'grpc'),
+      await signInFrom(app, '::ffff:c633:6407', 'rest'),
+      await signInFrom(app, '198.51.100.7', 'grpc'),
+    ];
+    expect(answers).toEqual(['200', 'AUTH_STATUS_FAILED', '200', 'RESOURCE_EXHAUSTED']);
+    // The neighbour address, plain or mapped, is another client.
+    expect(await signInFrom(app, '::ffff:198.51.100.8', 'rest')).toBe('200');
+  });
+});
+
+describe('RATE_LIMIT_IPV6_PREFIX=128 limits each IPv6 address on its own', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({
+      RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_SECONDS: '60', TRUSTED_PROXIES: '127.0.0.1,::1', RATE_LIMIT_IPV6_PREFIX: '128',
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('gives two addresses of one /64 a budget each, however an address is spelt', async () => {
+    const answers = [
+      await signInFrom(app, '2001:db8:1:2::1', 'rest'),
+      await signInFrom(app, '2001:DB8:1:2:0:0:0:1', 'grpc'),
+      await signInFrom(app, '[2001:db8:1:2::1]:443', 'rest'),
+      await signInFrom(app, '2001:db8:1:2::1', 'grpc'),
+    ];
+    expect(answers).toEqual(['200', 'AUTH_STATUS_FAILED', '200', 'RESOURCE_EXHAUSTED']);
+    expect(await signInFrom(app, '2001:db8:1:2:ffff::9', 'rest')).toBe('200');
+    expect(await signInFrom(app, '2001:db8:1:2:ffff::9', 'grpc')).toBe('AUTH_STATUS_FAILED');
+  });
+});
+
 describe('Redis hung: a request never waits longer than REDIS_TIMEOUT_MS for it', () => {
   let app: TestApp;
   let relay: FreezableRelay;

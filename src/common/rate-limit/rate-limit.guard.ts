@@ -1,10 +1,13 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { DomainError } from '../errors/domain-error';
+import { clientNetworkOf } from '../network/client-network';
 import { RequestOrigin } from '../network/request-origin';
 import { RATE_LIMIT_BUCKET, RATE_LIMIT_BY } from './rate-limited.decorator';
 
@@ -13,7 +16,8 @@ const NO_HEADERS = { header: () => undefined };
 
 /**
  * @nestjs/throttler on both transports: the tracker is the client IP as
- * RequestOrigin resolves it (proxies only when trusted), the key is the
+ * RequestOrigin resolves it (proxies only when trusted), as its network for
+ * IPv6 (RATE_LIMIT_IPV6_PREFIX, see clientNetworkOf), the key is the
  * operation's bucket, and a refusal is the RATE_LIMITED DomainError
  * (RESOURCE_EXHAUSTED / 429 with Retry-After).
  */
@@ -24,6 +28,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly origin: RequestOrigin,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
   }
@@ -43,8 +48,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     return { req: { ip: this.origin.ofHttp(req), headers: req.headers }, res: http.getResponse() };
   }
 
+  /** One budget per IPv4 address and per IPv6 network: every address of a /64 counts as one client. */
   protected override async getTracker(req: Record<string, any>): Promise<string> {
-    return String(req.ip ?? '');
+    return clientNetworkOf(String(req.ip ?? ''), this.config.rateLimit.ipv6Prefix);
   }
 
   /** The IP's budget, then (with `@RateLimited(bucket, { by })`) the budget of the request field's value. */

@@ -6,8 +6,11 @@ export interface AttemptState {
 /** Failed sign-ins per lockout key (a normalised identifier, known or not, or a user id). */
 export abstract class LoginAttemptsRepository {
   abstract find(identifier: string): Promise<AttemptState | null>;
+  /** The states of those of `identifiers` that have a counter, in one read. */
+  abstract findAll(identifiers: readonly string[]): Promise<AttemptState[]>;
   /**
-   * Reserves one attempt under every key, atomically per key: unless a key is
+   * Reserves one attempt under every key, in one statement that locks the keys' rows in
+   * one sorted order (no deadlock between reservations sharing keys): unless a key is
    * locked, each counter moves as for a failure (counted before the guess is
    * judged) and locks at the threshold. The states afterwards, one per key, or
    * null when a key was locked (the attempt must not be judged; if that lock

@@ -13,7 +13,7 @@ import { TokenIssuer } from './token-issuer.service';
 
 /**
  * The password step every password sign-in shares (Authenticate by email or phone,
- * SignInWithRoblox by Roblox user id): lockout per lockout key, one argon2 verify
+ * SignInWithRoblox by Roblox user id): lockout per identifier and per account, one argon2 verify
  * whether or not the user exists, one generic FAILED, then the MFA step or tokens.
  */
 @Injectable()
@@ -34,24 +34,23 @@ export class PasswordSignIn {
    * Every failure (unknown user, wrong password, no password, inactive account)
    * answers FAILED with the same message and about the same time: the unknown path
    * still runs a dummy verify. Failures count under `key` (e.g. `email:<address>`,
-   * `roblox:<id>`), known or not, so LOCKED reveals nothing either. `findUser` runs
-   * only when the key is not locked.
+   * `roblox:<id>`), known or not, so LOCKED reveals nothing either, and, when the
+   * identifier belongs to an account, under the account's key too (UserLockout.judgeSignIn).
    */
   async signIn(key: string, findUser: () => Promise<UserRecord | null>, password: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
-    const seen: { user: UserRecord | null } = { user: null };
+    // Looked up before the attempt is reserved, locked or not: the account key to count
+    // under depends on it, and known and unknown identifiers must cost the same.
+    const user = await findUser();
     // The attempt is counted before the password is verified, so a burst of guesses
     // gets at most the threshold of them verified and the rest LOCKED, right or wrong.
-    const judged = await this.lockout.judgeUnderKey(key, async () => {
-      seen.user = await findUser();
-      return this.checkPassword(seen.user, password);
-    });
+    const judged = await this.lockout.judgeSignIn(key, user, () => this.checkPassword(user, password));
     if (judged.verdict === 'locked') return { status: 'LOCKED', lockout: judged.lockout };
     if (judged.verdict === 'wrong') return judged.lockout ? { status: 'LOCKED', lockout: judged.lockout } : { status: 'FAILED' };
-    const found = seen.user!; // a right password needs a user
+    const found = user!; // a right password needs a user
     // With a second factor the password alone must not reset the count: wrong MFA
     // codes add to it, and a successful VerifyMfa clears it. Its own attempt is given back.
     if (found.mfaEnabled) await this.lockout.release(judged.attempt);
-    else await this.lockout.clearKey(key);
+    else await this.lockout.clear(found, key);
     if (found.status === 'suspended') return { status: 'SUSPENDED' };
     if (found.status !== 'active') return { status: 'FAILED' };
     await this.upgradeHashIfNeeded(found, password);

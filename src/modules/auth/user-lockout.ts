@@ -20,8 +20,17 @@ export function identifierKeysOf(user: LockoutSubject): string[] {
   if (user.email) keys.push(`email:${user.email}`);
   if (user.phone) keys.push(`phone:${user.phone}`);
   if (user.robloxUserId) keys.push(robloxLockoutKey(user.robloxUserId));
-  if (user.id) keys.push(`user:${user.id}`);
+  if (user.id) keys.push(accountLockoutKey(user.id));
   return keys;
+}
+
+/**
+ * The lockout key of an account: a failed sign-in by any of its identifiers counts
+ * here as well as under the identifier, so knowing three identifiers of one account
+ * does not give three times the guesses.
+ */
+export function accountLockoutKey(userId: string): string {
+  return `user:${userId}`;
 }
 
 /** The lockout key of SignInWithRoblox with a password. */
@@ -52,12 +61,14 @@ const MAX_RESERVE_TRIES = 3;
 
 /**
  * The one lockout policy (MAX_FAILED_LOGIN_ATTEMPTS / LOCKOUT_DURATION_MINUTES) over
- * login_attempts: per key for sign-in, and per user (every key of the user) for the
- * password at ChangePassword and DisableMfa and for MFA codes, so someone who knows
- * the password cannot guess codes faster than the lockout allows.
+ * login_attempts: for sign-in per identifier key and, when the identifier belongs to
+ * an account, per account key too (`user:<id>`, one counter for all its identifiers);
+ * per user (every key of the user) for the password at ChangePassword and DisableMfa
+ * and for MFA codes, so someone who knows the password cannot guess codes faster than
+ * the lockout allows.
  *
  * Every guess is judged inside `judge`: the attempt is counted as a failure before
- * the guess is looked at, in one statement per key, and refused when a key is locked.
+ * the guess is looked at, in one statement over all its keys, and refused when a key is locked.
  * So however many guesses run at once, at most the threshold of them are judged in a
  * lockout window; the threshold-th sets the lock and every later one answers LOCKED
  * unjudged, even when it carries the right answer. A right answer then clears the
@@ -85,6 +96,21 @@ export class UserLockout {
     return this.judge([key], check);
   }
 
+  /**
+   * Judges a password sign-in by an identifier: under its key and, when `account` (the
+   * identifier's owner) is known, under the account key as well, both reserved in one
+   * statement (rows locked in one sorted order), so a burst spread over all the
+   * identifiers of one account is judged at most the threshold times in all.
+   *
+   * An unknown identifier has only its own key. A burst against one identifier moves
+   * its key and its account key in step (they are reserved and locked together), so
+   * the FAILED / LOCKED answers and lockout_info are those of an unknown identifier:
+   * LOCKED still reveals nothing about whether an account exists.
+   */
+  judgeSignIn(key: string, account: Pick<UserRecord, 'id'> | null, check: () => Promise<boolean>): Promise<Judgement> {
+    return this.judge(account ? [key, accountLockoutKey(account.id)] : [key], check);
+  }
+
   /** Judges a guess about the user (password re-entry, MFA code) under every key of the user. */
   judgeForUser(user: UserRecord, check: () => Promise<boolean>): Promise<Judgement> {
     return this.judge(identifierKeysOf(user), check);
@@ -99,9 +125,13 @@ export class UserLockout {
     await this.attempts.release(attempt.keys, this.config.signIn.maxFailedAttempts);
   }
 
-  /** Lifts the lock and the count of every key of the user. */
-  async clear(user: LockoutSubject): Promise<void> {
-    await this.attempts.clear(identifierKeysOf(user));
+  /**
+   * Lifts the lock and the count of every key of the user (and of `alsoKeys`). After a
+   * successful sign-in every identifier's count goes, not just the one signed in with:
+   * they all fed the one account count the owner has just reset.
+   */
+  async clear(user: LockoutSubject, ...alsoKeys: string[]): Promise<void> {
+    await this.attempts.clear([...new Set([...identifierKeysOf(user), ...alsoKeys])]);
   }
 
   async clearKey(key: string): Promise<void> {
@@ -137,9 +167,8 @@ export class UserLockout {
 
   /** The lock in force on any of the keys (the one that ends last), or null. */
   private async lockOfKeys(keys: readonly string[]): Promise<LockoutDetails | null> {
-    const states: (AttemptState | null)[] = [];
-    for (const key of keys) states.push(await this.attempts.find(key));
-    return this.latestLock(states);
+    // One query however many keys: a known identifier (two keys) answers LOCKED as fast as an unknown one.
+    return this.latestLock(await this.attempts.findAll(keys));
   }
 
   /** A full lockout window from now. */
