@@ -642,6 +642,27 @@ describe('helm templates rendered with values', () => {
   });
 });
 
+describe('Grafana dashboard', () => {
+  const dashboardFile = join(TEMPLATES_DIR, '..', 'dashboards', 'auth-service.json');
+
+  it('is a ConfigMap labelled for the Grafana sidecar, off by default', () => {
+    expect(renderWith('grafana-dashboard.yaml')).toEqual([]);
+    const docs = renderWith('grafana-dashboard.yaml', { grafanaDashboard: { enabled: true } });
+    expect(docs.map((d) => d.kind)).toEqual(['ConfigMap']);
+    expect((docs[0].metadata as { labels?: Record<string, string> }).labels?.grafana_dashboard).toBe('1');
+    expect(readFileSync(join(TEMPLATES_DIR, 'grafana-dashboard.yaml'), 'utf8')).toContain('.Files.Get "dashboards/auth-service.json"');
+  });
+
+  it('charts with PromQL over the Prometheus data source variable', () => {
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: { targets: { expr: string }[]; datasource: { uid: string } }[] };
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
+    for (const panel of dashboard.panels) {
+      expect(panel.datasource.uid).toBe('${datasource}');
+      expect(panel.targets.length).toBeGreaterThan(0);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Dockerfile
 // ---------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { Metadata } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { finalize, Observable, tap } from 'rxjs';
 import { toErrorView } from '../errors/error-view';
 import { requestContext, requestIdOfCall } from './request-context';
+import { AUTH_SIGN_IN_OUTCOMES } from './operator-metrics';
 import { callKeyOf, methodOf, RpcMetrics } from './rpc-metrics';
 import { rpcTracer, type RpcSpan } from './telemetry';
 
@@ -14,7 +17,10 @@ import { rpcTracer, type RpcSpan } from './telemetry';
  */
 @Injectable()
 export class MetricsInterceptor implements NestInterceptor {
-  constructor(private readonly metrics: RpcMetrics) {}
+  constructor(
+    private readonly metrics: RpcMetrics,
+    @InjectMetric(AUTH_SIGN_IN_OUTCOMES) private readonly signInOutcomes: Counter<string>,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     this.metrics.markStart(context);
@@ -22,7 +28,10 @@ export class MetricsInterceptor implements NestInterceptor {
     const echo = this.echoOf(context, requestId);
     const span = this.spanOf(context, requestId);
     const observe = tap<unknown>({
-      next: echo,
+      next: (value) => {
+        echo();
+        this.countSignInOutcome(value);
+      },
       complete: () => {
         this.metrics.record(context, GrpcStatus.OK);
         span?.end(GrpcStatus.OK);
@@ -43,6 +52,15 @@ export class MetricsInterceptor implements NestInterceptor {
         return span.run(() => next.handle().pipe(observe, finalize(() => span.end(GrpcStatus.CANCELLED))).subscribe(subscriber));
       }),
     );
+  }
+
+  /**
+   * Every method answering auth.v1.AuthResponse (password, MFA, verification link, Roblox)
+   * is a sign-in: counted here by its status, the same on both transports.
+   */
+  private countSignInOutcome(value: unknown): void {
+    const status = (value as { status?: unknown } | null)?.status;
+    if (typeof status === 'string' && status.startsWith('AUTH_STATUS_')) this.signInOutcomes.inc({ outcome: status.slice(12).toLowerCase() });
   }
 
   /** Undefined unless tracing is configured: then the only cost is this check. */

@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { PrometheusModule, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { MetricsController } from './metrics.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
+import { OPERATOR_METRIC_PROVIDERS } from './operator-metrics';
 import { RPC_REQUEST_DURATION, RPC_REQUESTS_TOTAL, RpcMetrics } from './rpc-metrics';
 import { telemetryState } from './telemetry';
 
@@ -16,10 +17,11 @@ import { telemetryState } from './telemetry';
       labelNames: ['transport', 'method', 'code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     }),
+    ...OPERATOR_METRIC_PROVIDERS,
     RpcMetrics,
     MetricsInterceptor,
   ],
-  exports: [RpcMetrics, MetricsInterceptor],
+  exports: [RpcMetrics, MetricsInterceptor, ...OPERATOR_METRIC_PROVIDERS],
 })
 export class ObservabilityModule {
   /** Adds the modules of the telemetry backends started before the app (SentryModule when SENTRY_DSN is set). */

@@ -1,7 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
+import { AUTH_LOCKOUTS } from '../../common/observability/operator-metrics';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { UserRecord } from '../users/user.model';
@@ -83,6 +86,8 @@ export class UserLockout {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     sweeper: ExpirySweeper,
+    // Optional: the CLI builds its modules without the observability module.
+    @Optional() @InjectMetric(AUTH_LOCKOUTS) private readonly lockouts?: Counter,
   ) {
     // A counter with no lock in force and no failure for a lockout window would restart at 1 anyway.
     sweeper.register({
@@ -162,6 +167,8 @@ export class UserLockout {
       throw e;
     }
     if (right) return { verdict: 'right', attempt: { keys } };
+    // This wrong guess was the threshold-th on a key: it imposed the lock.
+    if (states.some((s) => s.lockedUntil && s.failedAttempts === this.config.signIn.maxFailedAttempts)) this.lockouts?.inc();
     return { verdict: 'wrong', lockout: this.latestLock(states) };
   }
 

@@ -25,6 +25,12 @@ export interface AbandonedMail {
   readonly attempts: number;
 }
 
+/** Mails not yet delivered or given up on. */
+export interface OutboxBacklog {
+  readonly waiting: number;
+  readonly oldestCreatedAt: Date | null;
+}
+
 /** The mail_outbox table; PgMailOutboxRepository is the only implementation with SQL. */
 export abstract class MailOutboxRepository {
   /** Joins the caller's transaction (Db), so the mail commits or rolls back with the change that caused it. */
@@ -40,4 +46,6 @@ export abstract class MailOutboxRepository {
   abstract markFailed(id: string, leaseId: string, error: string, now: Date): Promise<boolean>;
   /** Rows whose attempts are used up and whose last lease ran out (the sender died): failed. */
   abstract failExhausted(now: Date, maxAttempts: number): Promise<AbandonedMail[]>;
+  /** How many mails wait (pending or being sent) and since when the oldest, for metrics. */
+  abstract backlog(): Promise<OutboxBacklog>;
 }

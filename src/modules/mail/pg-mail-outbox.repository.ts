@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
 import type { MailTemplate } from './mail.model';
-import { MailOutboxRepository, type AbandonedMail, type ClaimedMail, type NewOutboxRow } from './mail-outbox.repository';
+import { MailOutboxRepository, type AbandonedMail, type ClaimedMail, type NewOutboxRow, type OutboxBacklog } from './mail-outbox.repository';
 
 interface ClaimedRow {
   id: string;
@@ -88,5 +88,12 @@ export class PgMailOutboxRepository extends MailOutboxRepository {
        RETURNING id, template, attempts`,
       [now, maxAttempts],
     );
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const [row] = await this.db.query<{ waiting: string; oldest: Date | null }>(
+      `SELECT count(*) AS waiting, min(created_at) AS oldest FROM mail_outbox WHERE status IN ('pending', 'sending')`,
+    );
+    return { waiting: Number(row?.waiting ?? 0), oldestCreatedAt: row?.oldest ?? null };
   }
 }

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import type { LiveSession } from '../../common/auth/auth-ports';
 import { LiveSessionLookup } from '../../common/auth/auth-ports';
@@ -6,6 +8,7 @@ import { Clock } from '../../common/clock';
 import { hashOpaqueToken, newOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
 import { GeoIpService } from '../../common/network/geoip.service';
+import { AUTH_REFRESH_TOKEN_REUSE } from '../../common/observability/operator-metrics';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { DeviceInfo, SessionOwner, SessionRecord } from './session.model';
@@ -37,6 +40,8 @@ export class SessionsService extends LiveSessionLookup {
     private readonly geoip: GeoIpService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     sweeper: ExpirySweeper,
+    // Optional: the CLI builds its modules without the observability module.
+    @Optional() @InjectMetric(AUTH_REFRESH_TOKEN_REUSE) private readonly reuseDetected?: Counter,
   ) {
     super();
     sweeper.register({ name: 'sessions', sweep: (now, batch) => this.sessions.deleteExpired(now, batch) });
@@ -72,7 +77,10 @@ export class SessionsService extends LiveSessionLookup {
       // A token retired inside its grace window is only refused: two tabs may still
       // hold one. Past the window it is taken as a copy of the chain (stolen).
       const revoked = await this.sessions.revokeByRetiredToken(presentedHash, graceSince);
-      if (revoked > 0) this.logger.warn('A retired refresh token was reused after its grace window: session revoked');
+      if (revoked > 0) {
+        this.logger.warn('A retired refresh token was reused after its grace window: session revoked');
+        this.reuseDetected?.inc();
+      }
       throw new DomainError('AUTH_REFRESH_TOKEN_INVALID', 'Invalid or expired refresh token');
     }
     if (rotated.owner.status !== 'active') {
@@ -88,6 +96,15 @@ export class SessionsService extends LiveSessionLookup {
     if (!live) return null;
     if (live.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
     return { role: live.role, permissions: live.permissions };
+  }
+
+  /**
+   * When the session last passed a primary authentication: the sign-in (password,
+   * VerifyMfa, sign-up, ConfirmVerification, Roblox) that started or replaced it.
+   * Refreshes never move it. Null when the session is gone or expired.
+   */
+  async authenticatedAt(userId: string, sessionId: string): Promise<Date | null> {
+    return this.sessions.findAuthenticatedAt(sessionId, userId, this.clock.now());
   }
 
   async list(userId: string): Promise<SessionRecord[]> {
