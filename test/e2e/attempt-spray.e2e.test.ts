@@ -79,10 +79,11 @@ describe('parallel guess sprays (threshold 3)', () => {
       ? restCall('/v1/auth/password/change', token, { currentPassword, newPassword: NEW_PASSWORD })
       : grpcCall('ChangePassword', token, { currentPassword, newPassword: NEW_PASSWORD });
 
-  const disableMfa = (token: string, password: string, i: number) =>
+  /** With a current TOTP code: DisableMfa needs one, and it is looked at only after a right password. */
+  const disableMfa = (token: string, password: string, i: number, code: string) =>
     i % 2 === 0
-      ? restCall('/v1/auth/mfa/disable', token, { method: 'MFA_METHOD_TOTP', password })
-      : grpcCall('DisableMfa', token, { method: 'MFA_METHOD_TOTP', password });
+      ? restCall('/v1/auth/mfa/disable', token, { method: 'MFA_METHOD_TOTP', password, code })
+      : grpcCall('DisableMfa', token, { method: 'MFA_METHOD_TOTP', password, code });
 
   /** AuthResponse status, or the error of an unusable challenge. */
   const verifyMfa = (challengeToken: string, code: string, method: string, i: number): Promise<string> =>
@@ -138,14 +139,14 @@ describe('parallel guess sprays (threshold 3)', () => {
 
   it('DisableMfa: 12 parallel wrong passwords judge at most 3, then the right one is refused and TOTP stays on', async () => {
     const user = await enrolled('spray-disable');
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => disableMfa(user.accessToken, `wrong-password-${i}`, i)));
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => disableMfa(user.accessToken, `wrong-password-${i}`, i, totp(user.secret))));
     expect(answers.filter((a) => a !== 'LOCKED').length).toBeLessThanOrEqual(MAX);
     expect(answers.filter((a) => a !== 'LOCKED' && a !== 'WRONG')).toEqual([]);
     expect(answers.filter((a) => a === 'WRONG')).toHaveLength(MAX);
     await expectLockedFor15Minutes(user.email);
 
-    expect(await disableMfa(user.accessToken, PASSWORD, 0)).toBe('LOCKED');
-    expect(await disableMfa(user.accessToken, PASSWORD, 1)).toBe('LOCKED');
+    expect(await disableMfa(user.accessToken, PASSWORD, 0, totp(user.secret))).toBe('LOCKED');
+    expect(await disableMfa(user.accessToken, PASSWORD, 1, totp(user.secret))).toBe('LOCKED');
     expect(await app.db.sql('SELECT 1 FROM user_totp WHERE user_id = $1', [user.userId])).toHaveLength(1);
   });
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, type TestApp } from '../support/app';
@@ -7,7 +7,8 @@ import { bearer, grpc, type GrpcError } from '../support/grpc-client';
 import { checkAgainstSchema, responseSchema } from '../support/openapi-check';
 
 const OLD_KEY = `old:${randomBytes(32).toString('base64')}`;
-const KEY = `k2:${randomBytes(32).toString('base64url')}`;
+const K2 = randomBytes(32);
+const KEY = `k2:${K2.toString('base64url')}`;
 /** Above the five wrong codes a challenge survives, so the two limits can be told apart. */
 const MAX_FAILED = 8;
 const RECOVERY_CODE = /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/;
@@ -94,11 +95,17 @@ describe('TOTP two-factor authentication', () => {
     });
     expect((await app.http('GET', '/v1/auth/credentials', { token: user.accessToken })).body.user.mfaEnabled).toBe(true);
 
-    // Recovery codes are stored only as SHA-256.
-    const rows = await app.db.sql<{ code_hash: Buffer }>('SELECT code_hash FROM mfa_recovery_codes WHERE user_id = $1', [user.userId]);
+    // Recovery codes are stored only as HMAC-SHA-256 under a key derived from the newest MFA key (never plain SHA-256).
+    const rows = await app.db.sql<{ code_hash: Buffer; scheme: string; key_id: string }>(
+      'SELECT code_hash, scheme, key_id FROM mfa_recovery_codes WHERE user_id = $1', [user.userId]);
+    expect(rows.every((r) => r.scheme === 'hmac-sha256' && r.key_id === 'k2')).toBe(true);
+    const macKey = Buffer.from(hkdfSync('sha256', K2, Buffer.alloc(0), 'auth-service/mfa-recovery-code/hmac-sha256/v1', 32));
     expect(rows.map((r) => r.code_hash.toString('hex')).sort()).toEqual(
-      codes.map((c) => createHash('sha256').update(c.replace(/-/g, '')).digest('hex')).sort(),
+      codes.map((c) => createHmac('sha256', macKey).update(`${user.userId}\u0000${c.replace(/-/g, '')}`).digest('hex')).sort(),
     );
+    for (const c of codes) {
+      expect(rows.some((r) => r.code_hash.equals(createHash('sha256').update(c.replace(/-/g, '')).digest()))).toBe(false);
+    }
 
     const again = await app.http('POST', '/v1/auth/mfa/setup/confirm', { token: user.accessToken, body: { setupToken, code: totp(secret) } });
     expect(again.status).toBe(400);
@@ -142,7 +149,8 @@ describe('TOTP two-factor authentication', () => {
     expect(late.status).toBe(400);
     expect(late.body.error.status).toBe('INVALID_ARGUMENT');
 
-    const second = await app.http('POST', '/v1/auth/mfa/setup', { token: user.accessToken, body: {} });
+    // The session signed in over 10 minutes ago now (REAUTH_MAX_AGE_MINUTES): the password stands in.
+    const second = await app.http('POST', '/v1/auth/mfa/setup', { token: user.accessToken, body: { password: PASSWORD } });
     const answers: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await app.http('POST', '/v1/auth/mfa/setup/confirm', { token: user.accessToken, body: { setupToken: second.body.setupToken, code: '000000' } });
@@ -372,15 +380,19 @@ describe('TOTP two-factor authentication', () => {
     const other = await verifyRest(await challengeFor(user.email, 'laptop'), totp(user.secret));
     expect(other.body.status).toBe('AUTH_STATUS_SUCCESS');
 
-    const wrong = await app.http('POST', '/v1/auth/mfa/disable', { token: user.accessToken, body: { method: 'MFA_METHOD_TOTP', password: 'wrong-password-1' } });
+    nextStep(); // the sign-in above spent this step's code
+    const wrong = await app.http('POST', '/v1/auth/mfa/disable', {
+      token: user.accessToken, body: { method: 'MFA_METHOD_TOTP', password: 'wrong-password-1', code: totp(user.secret) },
+    });
     expect(wrong.status).toBe(403);
     expect(wrong.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ fieldViolations: [{ field: 'password', description: 'is incorrect' }] })]));
-    const grpcWrong = (await app.auth.call('DisableMfa', { password: 'wrong-password-2' }, bearer(user.accessToken)).catch((e: GrpcError) => e)) as GrpcError;
+    const grpcWrong = (await app.auth.call('DisableMfa', { password: 'wrong-password-2', code: totp(user.secret) }, bearer(user.accessToken))
+      .catch((e: GrpcError) => e)) as GrpcError;
     expect(grpcWrong.code).toBe(grpc.status.PERMISSION_DENIED);
     const [attempts] = await app.db.sql<{ failed_attempts: number }>('SELECT failed_attempts FROM login_attempts WHERE identifier = $1', [`email:${user.email}`]);
     expect(attempts.failed_attempts).toBe(2);
 
-    const ok = await app.http('POST', '/v1/auth/mfa/disable', { token: user.accessToken, body: { method: 'MFA_METHOD_TOTP', password: PASSWORD } });
+    const ok = await app.http('POST', '/v1/auth/mfa/disable', { token: user.accessToken, body: { method: 'MFA_METHOD_TOTP', password: PASSWORD, code: totp(user.secret) } });
     expect(ok.status).toBe(204);
     expect((await app.http('GET', '/v1/auth/credentials', { token: other.body.tokens.accessToken })).status).toBe(401);
     const me = await app.http('GET', '/v1/auth/credentials', { token: user.accessToken });
@@ -393,13 +405,14 @@ describe('TOTP two-factor authentication', () => {
     expect(mails).toEqual([{ recipient: user.email, template: 'mfa-disabled' }]);
     expect((await app.http('POST', '/v1/auth/authenticate', { body: credentials(user.email) })).body.status).toBe('AUTH_STATUS_SUCCESS');
 
-    const again = (await app.auth.call('DisableMfa', { method: 'MFA_METHOD_TOTP', password: PASSWORD }, bearer(user.accessToken)).catch((e: GrpcError) => e)) as GrpcError;
+    const again = (await app.auth.call('DisableMfa', { method: 'MFA_METHOD_TOTP', password: PASSWORD, code: totp(user.secret, 1) }, bearer(user.accessToken))
+      .catch((e: GrpcError) => e)) as GrpcError;
     expect(again.code).toBe(grpc.status.FAILED_PRECONDITION);
   });
 
   it('DisableMfa over gRPC answers Empty', async () => {
     const user = await enrolled('disable-grpc');
-    expect(await app.authV2.call('DisableMfa', { method: 'MFA_METHOD_TOTP', password: PASSWORD }, bearer(user.accessToken))).toEqual({});
+    expect(await app.authV2.call('DisableMfa', { method: 'MFA_METHOD_TOTP', password: PASSWORD, code: totp(user.secret) }, bearer(user.accessToken))).toEqual({});
     expect((await app.auth.call('GetMfaStatus', {}, bearer(user.accessToken))).enabled).toBe(false);
   });
 

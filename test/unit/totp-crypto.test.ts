@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { parseMfaKeys } from '../../src/config/mfa-keys';
+import { RecoveryCodeHasher } from '../../src/modules/totp/recovery-code-hasher';
 import { SecretCipher } from '../../src/modules/totp/secret-cipher';
 import {
-  hashRecoveryCode, matchTotp, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, provisioningUri,
+  matchTotp, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, provisioningUri, RECOVERY_CODE_BITS,
 } from '../../src/modules/totp/totp-codes';
 
 const key = () => randomBytes(32).toString('base64');
@@ -117,6 +118,60 @@ describe('TOTP and recovery codes', () => {
     expect(normalizeRecoveryCode(' ABCD-efgh 2345 ')).toBe('abcdefgh2345');
     expect(normalizeRecoveryCode('abcd-efgh-234')).toBeNull();
     expect(normalizeRecoveryCode('abcd-efgh-2341')).toBeNull(); // 1 is not base32
-    expect(hashRecoveryCode('abcdefgh2345')).toHaveLength(32);
+  });
+
+  it('draws every character uniformly from 32 symbols: 60 bits a code', () => {
+    expect(RECOVERY_CODE_BITS).toBe(60);
+    const counts = new Map<string, number>();
+    const n = 4000;
+    for (let i = 0; i < n; i++) for (const c of normalizeRecoveryCode(newRecoveryCode())!) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect([...counts.keys()].sort().join('')).toBe('234567abcdefghijklmnopqrstuvwxyz');
+    // 48,000 draws, 1,500 expected per symbol (sd about 38): a biased generator lands far outside.
+    for (const [c, k] of counts) expect(Math.abs(k - 1500), c).toBeLessThan(250);
+  });
+});
+
+describe('RecoveryCodeHasher', () => {
+  const hasherWith = (keys: string) => new RecoveryCodeHasher(loadConfig({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: keys }));
+  const code = 'abcdefgh2345';
+
+  it('stores HMAC-SHA-256(user id, code) under an HKDF key of the newest MFA key, never the plain SHA-256', () => {
+    const raw = randomBytes(32);
+    const stored = hasherWith(`new:${raw.toString('base64')},old:${key()}`).forStorage('user-1', code);
+    expect(stored.scheme).toBe('hmac-sha256');
+    expect(stored.keyId).toBe('new');
+    const macKey = Buffer.from(hkdfSync('sha256', raw, Buffer.alloc(0), 'auth-service/mfa-recovery-code/hmac-sha256/v1', 32));
+    expect(stored.hash.equals(createHmac('sha256', macKey).update(`user-1\u0000${code}`).digest())).toBe(true);
+    expect(stored.hash.equals(createHash('sha256').update(code).digest())).toBe(false);
+    // Not the AES key itself, and bound to the user.
+    expect(stored.hash.equals(createHmac('sha256', raw).update(`user-1\u0000${code}`).digest())).toBe(false);
+    expect(hasherWith(`new:${raw.toString('base64')}`).forStorage('user-2', code).hash.equals(stored.hash)).toBe(false);
+  });
+
+  it('offers a candidate per configured key and the legacy SHA-256, so rotated and old rows still match', () => {
+    const oldKey = `old:${key()}`;
+    const before = hasherWith(oldKey).forStorage('u', code);
+    const candidates = hasherWith(`new:${key()},${oldKey}`).candidates('u', code);
+    expect(candidates.map((c) => [c.scheme, c.keyId])).toEqual([['hmac-sha256', 'new'], ['hmac-sha256', 'old'], ['sha256', null]]);
+    expect(candidates[1].hash.equals(before.hash)).toBe(true);
+    expect(candidates[2].hash.equals(createHash('sha256').update(code).digest())).toBe(true);
+  });
+
+  it('refuses to store without a key, but still matches legacy rows', () => {
+    const none = new RecoveryCodeHasher(loadConfig({ NODE_ENV: 'test' }));
+    expect(() => none.forStorage('u', code)).toThrow('MFA is not configured on this server');
+    expect(none.candidates('u', code).map((c) => c.scheme)).toEqual(['sha256']);
+  });
+});
+
+describe('REAUTH_MAX_AGE_MINUTES', () => {
+  it('defaults to 10 minutes and names a bad value without printing it', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).sessions.reauthMaxAgeMinutes).toBe(10);
+    expect(loadConfig({ NODE_ENV: 'test', REAUTH_MAX_AGE_MINUTES: '3' }).sessions.reauthMaxAgeMinutes).toBe(3);
+    for (const bad of ['0', 'soon', '100000']) {
+      const problems = problemsOf({ REAUTH_MAX_AGE_MINUTES: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0]).toMatch(/^REAUTH_MAX_AGE_MINUTES /);
+    }
   });
 });

@@ -26,6 +26,8 @@ export const ERROR_KIND = {
   AUTH_HASHER_BUSY: 'rate_limited',
   AUTH_LOCKED: 'rate_limited',
   AUTH_WRONG_PASSWORD: 'permission_denied',
+  /** A sensitive change on a session whose last sign-in is older than REAUTH_MAX_AGE_MINUTES, without the password. */
+  REAUTH_REQUIRED: 'precondition',
   SESSION_NOT_FOUND: 'not_found',
   USER_NOT_FOUND: 'not_found',
   // users administration + avatars
@@ -47,6 +49,7 @@ export const ERROR_KIND = {
   TOTP_NOT_ENABLED: 'precondition',
   MFA_SETUP_TOKEN_INVALID: 'invalid',
   MFA_CHALLENGE_INVALID: 'unauthenticated',
+  MFA_CODE_INVALID: 'permission_denied',
   // roblox identity
   ROBLOX_USER_NOT_FOUND: 'not_found',
   ROBLOX_USER_BANNED: 'permission_denied',

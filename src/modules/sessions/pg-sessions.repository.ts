@@ -63,15 +63,16 @@ export class PgSessionsRepository extends SessionsRepository {
           WHERE session_id = (SELECT id FROM sessions WHERE user_id = $1 AND device_id = $2)
        )
        INSERT INTO sessions (user_id, device_id, installation_id, device_name, device_type, client_version, metadata,
-                             refresh_token_hash, ip_address, ip_created_by, ip_country, created_at, last_seen_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $11, $12)
+                             refresh_token_hash, ip_address, ip_created_by, ip_country, created_at, last_seen_at, expires_at,
+                             authenticated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $11, $12, $11)
        ON CONFLICT (user_id, device_id) DO UPDATE SET
          id = uuid_v7(), installation_id = EXCLUDED.installation_id, device_name = EXCLUDED.device_name,
          device_type = EXCLUDED.device_type, client_version = EXCLUDED.client_version, metadata = EXCLUDED.metadata,
          refresh_token_hash = EXCLUDED.refresh_token_hash, previous_token_hash = NULL, rotated_at = NULL,
          ip_address = EXCLUDED.ip_address, ip_created_by = EXCLUDED.ip_created_by, ip_country = EXCLUDED.ip_country,
          activity_count = 0, created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
-         expires_at = EXCLUDED.expires_at
+         expires_at = EXCLUDED.expires_at, authenticated_at = EXCLUDED.authenticated_at
        RETURNING ${COLUMNS}`,
       [
         s.userId, d.deviceId, d.installationId, d.deviceName ?? '', d.deviceType ?? '', d.clientVersion ?? '',
@@ -82,6 +83,8 @@ export class PgSessionsRepository extends SessionsRepository {
   }
 
   async rotate(r: Rotation): Promise<{ session: SessionRecord; owner: SessionOwner } | null> {
+    // authenticated_at is left alone on purpose: a refresh proves possession of a
+    // token, not of the password (SetupMfa's recent-sign-in check reads it).
     // One statement. `cur` locks the session row the presented token opens; of requests
     // racing with one token, the first gets the lock and the others wait, then
     // re-evaluate its WHERE against the rotated row: they match only through the grace
@@ -145,6 +148,14 @@ export class PgSessionsRepository extends SessionsRepository {
     );
     const row = rows[0];
     return row ? { role: row.role, status: row.status, permissions: row.permissions } : null;
+  }
+
+  async findAuthenticatedAt(sessionId: string, userId: string, now: Date): Promise<Date | null> {
+    const rows = await this.db.query<{ authenticated_at: Date }>(
+      'SELECT authenticated_at FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3',
+      [sessionId, userId, now],
+    );
+    return rows[0]?.authenticated_at ?? null;
   }
 
   async listForUser(userId: string, now: Date): Promise<SessionRecord[]> {

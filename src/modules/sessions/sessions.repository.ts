@@ -16,6 +16,8 @@ export abstract class SessionsRepository {
    */
   abstract revokeByRetiredToken(presentedHash: Buffer, retiredUpTo: Date): Promise<number>;
   abstract findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null>;
+  /** When the live session last passed a primary sign-in (set by upsertForDevice, never by rotate); null when it is gone. */
+  abstract findAuthenticatedAt(sessionId: string, userId: string, now: Date): Promise<Date | null>;
   abstract listForUser(userId: string, now: Date): Promise<SessionRecord[]>;
   abstract deleteById(userId: string, sessionId: string): Promise<number>;
   abstract deleteByDevice(userId: string, deviceId: string): Promise<number>;

@@ -9,8 +9,7 @@ import { TokenIssuer } from '../auth/token-issuer.service';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import { UserLockout } from '../auth/user-lockout';
-import { SecretCipher } from './secret-cipher';
-import { hashRecoveryCode, matchTotp, normalizeRecoveryCode } from './totp-codes';
+import { MfaCodes } from './mfa-codes';
 import { TotpRepository } from './totp.repository';
 
 /** Wrong codes one challenge survives; the lockout counts them as well. */
@@ -31,7 +30,7 @@ export interface VerifyMfaInput {
 export class MfaVerificationService {
   constructor(
     private readonly totp: TotpRepository,
-    private readonly cipher: SecretCipher,
+    private readonly codes: MfaCodes,
     private readonly users: UsersRepository,
     private readonly issuer: TokenIssuer,
     private readonly lockout: UserLockout,
@@ -60,8 +59,8 @@ export class MfaVerificationService {
       return user?.status === 'suspended' ? { status: 'SUSPENDED' } : { status: 'FAILED' };
     }
     const spend = method === 'MFA_METHOD_RECOVERY_CODE'
-      ? () => this.spendRecoveryCode(user, input.code, now)
-      : () => this.spendTotp(user, input.code, now);
+      ? () => this.codes.spendRecoveryCode(user.id, input.code, now)
+      : () => this.codes.spendTotp(user, input.code, now);
     const outcome = await this.db.transaction(() => this.answer(tokenHash, user, spend, ip, now));
     if (outcome.status === 'SUCCESS') await this.users.recordLogin(user.id, now);
     return outcome;
@@ -96,23 +95,6 @@ export class MfaVerificationService {
     const tokens = await this.issuer.issue(user, challenge.device, ip);
     await this.lockout.clear(user);
     return { status: 'SUCCESS', tokens, user };
-  }
-
-  /**
-   * Spends the matched time step if it is newer than the last accepted one (one
-   * conditional UPDATE), so a code accepted once fails on every other challenge.
-   */
-  private async spendTotp(user: UserRecord, code: string, now: Date): Promise<boolean> {
-    const factor = await this.totp.findFactor(user.id);
-    if (!factor) return false;
-    const step = matchTotp(this.cipher.decrypt(factor.secret, user.id), code, now);
-    return step !== null && this.totp.advanceStep(user.id, step, now);
-  }
-
-  /** Marks the recovery code used if it is one of the user's unused ones. */
-  private async spendRecoveryCode(user: UserRecord, code: string, now: Date): Promise<boolean> {
-    const normalized = normalizeRecoveryCode(code);
-    return normalized !== null && this.totp.consumeRecoveryCode(user.id, hashRecoveryCode(normalized), now);
   }
 }
 

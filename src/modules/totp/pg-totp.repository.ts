@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
-import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, TotpFactor } from './totp.model';
+import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, RecoveryCodeDigest, TotpFactor } from './totp.model';
 import { TotpRepository } from './totp.repository';
 
 interface FactorRow {
@@ -110,11 +110,12 @@ export class PgTotpRepository extends TotpRepository {
     return n === 1;
   }
 
-  async replaceRecoveryCodes(userId: string, codeHashes: readonly Buffer[], now: Date): Promise<void> {
+  async replaceRecoveryCodes(userId: string, codes: readonly RecoveryCodeDigest[], now: Date): Promise<void> {
     await this.db.execute(
       `WITH old AS (DELETE FROM mfa_recovery_codes WHERE user_id = $1)
-       INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) SELECT $1, h, $3 FROM unnest($2::bytea[]) AS h`,
-      [userId, codeHashes, now],
+       INSERT INTO mfa_recovery_codes (user_id, code_hash, scheme, key_id, created_at)
+       SELECT $1, h, s, k, $5 FROM unnest($2::bytea[], $3::text[], $4::text[]) AS c(h, s, k)`,
+      [userId, codes.map((c) => c.hash), codes.map((c) => c.scheme), codes.map((c) => c.keyId), now],
     );
   }
 
@@ -128,12 +129,26 @@ export class PgTotpRepository extends TotpRepository {
     return n === 1;
   }
 
-  async consumeRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean> {
+  async consumeRecoveryCode(userId: string, candidates: readonly RecoveryCodeDigest[], now: Date): Promise<boolean> {
+    // One conditional UPDATE: of requests racing with one code, only the first still
+    // sees used_at IS NULL. A row matches only a candidate of its own scheme and key.
     const n = await this.db.execute(
-      'UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL',
-      [userId, codeHash, now],
+      `UPDATE mfa_recovery_codes SET used_at = $5
+        WHERE user_id = $1 AND used_at IS NULL
+          AND (code_hash, scheme, coalesce(key_id, '')) IN (SELECT * FROM unnest($2::bytea[], $3::text[], $4::text[]))`,
+      [userId, ...candidateColumns(candidates), now],
     );
-    return n === 1;
+    return n > 0;
+  }
+
+  async hasUnusedRecoveryCode(userId: string, candidates: readonly RecoveryCodeDigest[]): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM mfa_recovery_codes
+        WHERE user_id = $1 AND used_at IS NULL
+          AND (code_hash, scheme, coalesce(key_id, '')) IN (SELECT * FROM unnest($2::bytea[], $3::text[], $4::text[]))`,
+      [userId, ...candidateColumns(candidates)],
+    );
+    return rows.length > 0;
   }
 
   async countRecoveryCodes(userId: string): Promise<number> {
@@ -225,4 +240,9 @@ export class PgTotpRepository extends TotpRepository {
     }
     return deleted;
   }
+}
+
+/** The candidates as three parallel arrays for unnest (a NULL key id compared as ''). */
+function candidateColumns(candidates: readonly RecoveryCodeDigest[]): [Buffer[], string[], string[]] {
+  return [candidates.map((c) => c.hash), candidates.map((c) => c.scheme), candidates.map((c) => c.keyId ?? '')];
 }

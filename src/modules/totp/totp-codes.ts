@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verifySync } from 'otplib';
 
 /** RFC 6238 parameters every authenticator app understands: SHA-1, 6 digits, 30 s. */
@@ -39,10 +39,14 @@ const RECOVERY_GROUPS = 3;
 const RECOVERY_GROUP_LENGTH = 4;
 export const RECOVERY_CODE_COUNT = 10;
 
+/** Random bits of a recovery code: 12 base32 characters. */
+export const RECOVERY_CODE_BITS = RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH * Math.log2(BASE32.length);
+
 /**
- * `xxxx-xxxx-xxxx` in lower-case base32: 60 random bits, so the SHA-256 stored
- * for it cannot be reversed by enumerating codes even with the table in hand
- * (no slow hash needed, and lookups stay a single indexed UPDATE).
+ * `xxxx-xxxx-xxxx` in lower-case base32 (no 0/1/8/9 to confuse with letters): 60
+ * random bits, short enough to type from paper. Below ASVS 2.6.2's 112 bits, so
+ * they are stored only as a keyed MAC (RecoveryCodeHasher): a database dump
+ * alone does not let anyone enumerate them.
  */
 export function newRecoveryCode(): string {
   const groups: string[] = [];
@@ -59,8 +63,4 @@ export function normalizeRecoveryCode(input: string): string | null {
   const code = input.toLowerCase().replace(/[\s-]+/g, '');
   if (code.length !== RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH || ![...code].every((c) => BASE32.includes(c))) return null;
   return code;
-}
-
-export function hashRecoveryCode(normalized: string): Buffer {
-  return createHash('sha256').update(normalized, 'utf8').digest();
 }

@@ -40,7 +40,7 @@ export class TotpGrpcController {
 
   @GrpcMethod('AuthService', 'SetupMfa')
   async setupMfa(@Payload() req: SetupMfaRequestDto, @CurrentPrincipal() p: Principal) {
-    return presentSetup(await this.totp.setup(p, req.method), GRPC_WIRE);
+    return presentSetup(await this.totp.setup(p, req.method, req.password), GRPC_WIRE);
   }
 
   @GrpcMethod('AuthService', 'ConfirmMfaSetup')
@@ -50,7 +50,7 @@ export class TotpGrpcController {
 
   @GrpcMethod('AuthService', 'DisableMfa')
   async disableMfa(@Payload() req: DisableMfaRequestDto, @CurrentPrincipal() p: Principal) {
-    await this.totp.disable(p, req.method, req.password);
+    await this.totp.disable(p, req.method, req.password, req.code);
     return {};
   }
 }

@@ -46,10 +46,10 @@ export class TotpHttpController {
   @Post('setup')
   @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'SetupMfa: a new TOTP secret, its provisioning URI and QR code, and a setup token' })
+  @ApiOperation({ summary: 'SetupMfa: a new TOTP secret, its provisioning URI and QR code, and a setup token; needs a recent sign-in or the password' })
   @ApiOkResponse({ type: SetupMfaResponseView })
   async setupMfa(@Body() req: SetupMfaRequestDto, @CurrentPrincipal() p: Principal) {
-    return presentSetup(await this.totp.setup(p, req.method), JSON_WIRE);
+    return presentSetup(await this.totp.setup(p, req.method, req.password), JSON_WIRE);
   }
 
   @Post('setup/confirm')
@@ -64,9 +64,9 @@ export class TotpHttpController {
   @Post('disable')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'DisableMfa: needs the password; removes TOTP and recovery codes, ends other sessions' })
+  @ApiOperation({ summary: 'DisableMfa: needs the password and a current TOTP or recovery code; removes TOTP and recovery codes, ends other sessions' })
   @ApiNoContentResponse()
   async disableMfa(@Body() req: DisableMfaRequestDto, @CurrentPrincipal() p: Principal): Promise<void> {
-    await this.totp.disable(p, req.method, req.password);
+    await this.totp.disable(p, req.method, req.password, req.code);
   }
 }

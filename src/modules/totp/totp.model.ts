@@ -6,6 +6,16 @@ export interface EncryptedSecret {
   readonly keyId: string;
 }
 
+/**
+ * A recovery code as stored: HMAC-SHA-256 under the MFA key `keyId` (RecoveryCodeHasher),
+ * or the plain SHA-256 of rows written before that scheme.
+ */
+export interface RecoveryCodeDigest {
+  readonly scheme: 'hmac-sha256' | 'sha256';
+  readonly keyId: string | null;
+  readonly hash: Buffer;
+}
+
 /** An enabled TOTP factor. */
 export interface TotpFactor {
   readonly userId: string;

@@ -4,8 +4,11 @@ import { MailModule } from '../mail/mail.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { MfaChallengeModule } from './mfa-challenge.module';
+import { MfaCodes } from './mfa-codes';
 import { MailMfaNotices, MfaNotices } from './mfa-notices';
 import { MfaVerificationService } from './mfa-verification.service';
+import { RecentAuthentication } from './recent-authentication';
+import { RecoveryCodeHasher } from './recovery-code-hasher';
 import { SecretCipher } from './secret-cipher';
 import { TotpGrpcController } from './totp.grpc.controller';
 import { TotpHttpController } from './totp.http.controller';
@@ -22,6 +25,9 @@ import { TotpService } from './totp.service';
   providers: [
     TotpService,
     MfaVerificationService,
+    MfaCodes,
+    RecoveryCodeHasher,
+    RecentAuthentication,
     SecretCipher,
     { provide: MfaNotices, useClass: MailMfaNotices },
   ],

@@ -1,4 +1,4 @@
-import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, TotpFactor } from './totp.model';
+import type { ChallengeRecord, EncryptedSecret, NewChallenge, PendingSetup, RecoveryCodeDigest, TotpFactor } from './totp.model';
 
 /**
  * The port of MFA data (PgTotpRepository is the only implementation with SQL).
@@ -25,13 +25,18 @@ export abstract class TotpRepository {
   abstract recordSetupFailure(setupId: string, now: Date, max: number): Promise<void>;
   /** Inserts the user's TOTP factor; false when one exists already (the primary key decides). */
   abstract enableFactor(userId: string, secret: EncryptedSecret, acceptedStep: number, now: Date): Promise<boolean>;
-  /** Replaces the user's recovery codes by these SHA-256 hashes. */
-  abstract replaceRecoveryCodes(userId: string, codeHashes: readonly Buffer[], now: Date): Promise<void>;
+  /** Replaces the user's recovery codes by these digests. */
+  abstract replaceRecoveryCodes(userId: string, codes: readonly RecoveryCodeDigest[], now: Date): Promise<void>;
 
   /** Replay guard: records `step` only if it is strictly greater than the last accepted one. */
   abstract advanceStep(userId: string, step: number, now: Date): Promise<boolean>;
-  /** Marks an unused recovery code used; false when unknown or already used. */
-  abstract consumeRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean>;
+  /**
+   * Marks the unused recovery code stored as any of `candidates` (the digests of one
+   * typed code under each scheme and key) used; false when unknown or already used.
+   */
+  abstract consumeRecoveryCode(userId: string, candidates: readonly RecoveryCodeDigest[], now: Date): Promise<boolean>;
+  /** Whether an unused recovery code is stored as any of `candidates`; spends nothing. */
+  abstract hasUnusedRecoveryCode(userId: string, candidates: readonly RecoveryCodeDigest[]): Promise<boolean>;
   abstract countRecoveryCodes(userId: string): Promise<number>;
 
   /**

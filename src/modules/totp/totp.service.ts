@@ -11,11 +11,12 @@ import { AuthService } from '../auth/auth.service';
 import { PasswordSignIn } from '../auth/password-sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { lockedError, UserLockout } from '../auth/user-lockout';
+import type { UserRecord } from '../users/user.model';
+import { MfaCodes, type MatchedCode } from './mfa-codes';
 import { MfaNotices } from './mfa-notices';
+import { RecentAuthentication } from './recent-authentication';
 import { MFA_NOT_CONFIGURED_MESSAGE, SecretCipher } from './secret-cipher';
-import {
-  hashRecoveryCode, matchTotp, newRecoveryCode, newTotpSecret, normalizeRecoveryCode, provisioningUri, RECOVERY_CODE_COUNT,
-} from './totp-codes';
+import { matchTotp, newRecoveryCode, newTotpSecret, provisioningUri, RECOVERY_CODE_COUNT } from './totp-codes';
 import { TotpRepository } from './totp.repository';
 
 const SETUP_TTL_MS = 10 * 60_000;
@@ -54,6 +55,8 @@ export class TotpService {
   constructor(
     private readonly totp: TotpRepository,
     private readonly cipher: SecretCipher,
+    private readonly codes: MfaCodes,
+    private readonly recentAuth: RecentAuthentication,
     private readonly auth: AuthService,
     private readonly passwords: PasswordSignIn,
     private readonly lockout: UserLockout,
@@ -66,13 +69,16 @@ export class TotpService {
 
   /**
    * A new secret with its provisioning URI and QR code, and a setup token
-   * (single-use, 10 minutes) to confirm it with. Nothing is enabled yet.
+   * (single-use, 10 minutes) to confirm it with. Nothing is enabled yet. Needs a
+   * session that signed in within REAUTH_MAX_AGE_MINUTES, or the password
+   * (RecentAuthentication): whoever enrols a factor decides who can sign in later.
    */
-  async setup(principal: Principal, method: MfaMethod | undefined): Promise<TotpSetup> {
+  async setup(principal: Principal, method: MfaMethod | undefined, password?: string): Promise<TotpSetup> {
     assertTotp(method, 'SetupMfa');
     if (!this.cipher.configured) throw new DomainError('MFA_NOT_CONFIGURED', MFA_NOT_CONFIGURED_MESSAGE);
     const user = await this.auth.getActiveUser(principal.userId);
     if (await this.totp.isEnabled(user.id)) throw alreadyEnabled();
+    await this.recentAuth.assert(principal, user, password);
 
     const secret = newTotpSecret();
     const uri = provisioningUri(this.config.mfa.issuer, user.email ?? user.phone ?? user.id, secret);
@@ -111,7 +117,7 @@ export class TotpService {
       // user_totp then refuses a second factor from another setup token.
       if (!(await this.totp.consumeSetup(setup.id, now))) throw setupTokenInvalid();
       if (!(await this.totp.enableFactor(user.id, setup.secret, step, now))) throw alreadyEnabled();
-      await this.totp.replaceRecoveryCodes(user.id, recoveryCodes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!)), now);
+      await this.totp.replaceRecoveryCodes(user.id, this.codes.digestsForStorage(user.id, recoveryCodes), now);
     });
     this.logger.log('TOTP enabled');
     return { ok: true, recoveryCodes };
@@ -128,35 +134,50 @@ export class TotpService {
   }
 
   /**
-   * Needs the current password (failures count towards the lockout, and LOCKED
-   * answers without looking at it). Removes the secret and the recovery codes,
-   * ends every other session and queues a notice, all in one transaction.
+   * Needs the current password and a current second factor: a TOTP code the replay
+   * guard still accepts, or an unused recovery code (spent here). Both are judged as
+   * one guess through the per-user lockout: a wrong one counts, LOCKED answers
+   * without looking at them. Removes the secret and the recovery codes, ends every
+   * other session and queues a notice, all in one transaction.
    */
-  async disable(principal: Principal, method: MfaMethod | undefined, password: string): Promise<void> {
+  async disable(principal: Principal, method: MfaMethod | undefined, password: string, code: string): Promise<void> {
     assertTotp(method, 'DisableMfa');
     const user = await this.auth.getActiveUser(principal.userId);
     if (!(await this.totp.isEnabled(user.id))) throw notEnabled();
-    const judged = await this.lockout.judgeForUser(user, () => this.passwords.checkPassword(user, password));
-    if (judged.verdict === 'locked') throw lockedError(judged.lockout);
-    if (judged.verdict === 'wrong') {
-      throw new DomainError('AUTH_WRONG_PASSWORD', 'The password is incorrect', { violations: [{ field: 'password', description: 'is incorrect' }] });
-    }
     const now = this.clock.now();
+    // The code is looked at only after the password was right; matching spends nothing.
+    const proof: { passwordRight: boolean; matched: MatchedCode | null } = { passwordRight: false, matched: null };
+    const judged = await this.lockout.judgeForUser(user, async () => {
+      proof.passwordRight = await this.passwords.checkPassword(user, password);
+      if (proof.passwordRight) proof.matched = await this.codes.match(user, code, now);
+      return proof.matched !== null;
+    });
+    if (judged.verdict === 'locked') throw lockedError(judged.lockout);
+    if (judged.verdict === 'wrong' || !proof.matched) throw proof.passwordRight ? wrongCode() : wrongPassword();
     let revoked: number;
     try {
-      revoked = await this.db.transaction(async () => {
-        // The factor row first, as VerifyMfa and new challenges take it: no deadlock with them.
-        if (!(await this.totp.lockFactor(user.id)) || !(await this.totp.removeAll(user.id))) throw notEnabled();
-        await this.notices.mfaDisabled(user, now);
-        return this.sessions.revokeAllExcept(user.id, principal.sessionId);
-      });
+      revoked = await this.disableWith(user, proof.matched, principal.sessionId, now);
     } catch (e) {
-      // The password was right: the attempt does not count as a failure.
-      await this.lockout.release(judged.attempt);
+      // Another request spent the code between the match and now: a wrong code after
+      // all, and its attempt stays counted. Anything else was not the caller's fault.
+      if (!(e instanceof DomainError && e.code === 'MFA_CODE_INVALID')) await this.lockout.release(judged.attempt);
       throw e;
     }
     await this.lockout.clear(user);
     this.logger.log(`TOTP disabled; ${revoked} other session(s) revoked`);
+  }
+
+  private async disableWith(user: UserRecord, matched: MatchedCode, keepSessionId: string, now: Date): Promise<number> {
+    return this.db.transaction(async () => {
+      // The factor row first, as VerifyMfa and new challenges take it: no deadlock with
+      // them, and a VerifyMfa racing with the same code is judged before or after, whole.
+      if (!(await this.totp.lockFactor(user.id))) throw notEnabled();
+      // Spent with the removal: if the removal rolls back, the code is still unused.
+      if (!(await this.codes.spend(user.id, matched, now))) throw wrongCode();
+      if (!(await this.totp.removeAll(user.id))) throw notEnabled();
+      await this.notices.mfaDisabled(user, now);
+      return this.sessions.revokeAllExcept(user.id, keepSessionId);
+    });
   }
 }
 
@@ -176,6 +197,16 @@ function setupTokenInvalid(): DomainError {
 
 function alreadyEnabled(): DomainError {
   return new DomainError('TOTP_ALREADY_ENABLED', 'TOTP is already enabled; disable it first to set up a new secret');
+}
+
+function wrongPassword(): DomainError {
+  return new DomainError('AUTH_WRONG_PASSWORD', 'The password is incorrect', { violations: [{ field: 'password', description: 'is incorrect' }] });
+}
+
+function wrongCode(): DomainError {
+  return new DomainError('MFA_CODE_INVALID', 'The code is incorrect or already used: send a current authenticator code or an unused recovery code', {
+    violations: [{ field: 'code', description: 'is incorrect or already used' }],
+  });
 }
 
 function notEnabled(): DomainError {

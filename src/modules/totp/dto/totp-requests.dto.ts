@@ -8,6 +8,9 @@ export class SetupMfaRequestDto {
 
   @OptionalString(320, 'Phone or email for SMS / EMAIL (not used by TOTP)')
   identifier?: string;
+
+  @OptionalString(1024, 'The current password: needed when the session signed in more than REAUTH_MAX_AGE_MINUTES ago; checked whenever given')
+  password?: string;
 }
 
 export class ConfirmMfaSetupRequestDto {
@@ -38,4 +41,7 @@ export class DisableMfaRequestDto {
 
   @RequiredString(1024, 'The current password')
   password!: string;
+
+  @RequiredString(64, 'A current 6-digit TOTP code, or an unused recovery code (spent by this call)')
+  code!: string;
 }
