@@ -1,6 +1,7 @@
 import { EnvReader, type Env } from './env-reader';
 import { mfaKeysProblem } from './mfa-keys';
 import { parseSmtpUrl } from './smtp-url';
+import { redisUrlProblem } from './redis-url';
 import type { Secret } from './secret';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -28,15 +29,26 @@ export interface AppConfig {
     readonly issuer: string;
     readonly accessTokenTtlMinutes: number;
   };
-  readonly sessions: { readonly refreshTokenTtlDays: number; readonly refreshReuseGraceSeconds: number; readonly cleanupIntervalSeconds: number };
+  readonly sessions: {
+    readonly refreshTokenTtlDays: number;
+    readonly refreshReuseGraceSeconds: number;
+    readonly maxLifetimeDays: number;
+    readonly cleanupIntervalSeconds: number;
+    /** How recent a session's last sign-in must be for SetupMfa without the password (refreshes do not count). */
+    readonly reauthMaxAgeMinutes: number;
+  };
   readonly signIn: {
     readonly maxFailedAttempts: number;
     readonly lockoutMinutes: number;
     readonly signupRequireVerification: boolean;
     readonly hashConcurrency: number;
     readonly hashQueueMax: number;
+    /** Highest bcrypt cost among migrated password hashes; primes the failure time floor (PasswordHasher). 0: none. */
+    readonly legacyBcryptCost: number;
   };
   readonly recovery: { readonly passwordResetTtlMinutes: number; readonly emailVerificationTtlHours: number };
+  /** Password policy (src/modules/auth/password-policy.ts); the maximum length (128) is fixed. */
+  readonly passwords: { readonly minLength: number };
   readonly mail: {
     readonly smtpUrl?: string;
     readonly smtpPassword?: Secret;
@@ -47,14 +59,27 @@ export interface AppConfig {
     readonly maxAttempts: number;
     readonly retryBaseSeconds: number;
   };
-  readonly rateLimit: { readonly enabled: boolean; readonly ttlSeconds: number; readonly limit: number };
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly ttlSeconds: number;
+    readonly limit: number;
+    /** IPv6 clients count per network of this prefix length (1-128; 128: per address); IPv4 per address. */
+    readonly ipv6Prefix: number;
+  };
+  /** Shared state of the replicas (rate-limit counters); unset url: each process counts on its own. */
+  readonly redis: { readonly url?: Secret; readonly keyPrefix: string; readonly timeoutMs: number };
   readonly network: { readonly trustedProxies: readonly string[]; readonly geoipDbPath?: string };
   readonly observability: {
     readonly logLevel: LogLevel;
     readonly jsonLogs: boolean;
     readonly metricsEnabled: boolean;
     readonly sentryDsn?: Secret;
+    /** Sentry's environment; default NODE_ENV. */
+    readonly sentryEnvironment?: string;
+    /** Base URL of an OTLP/HTTP receiver; traces go to {otlpEndpoint}/v1/traces. Unset: no tracing. */
     readonly otlpEndpoint?: string;
+    /** Share of new traces sampled (0 to 1); a caller's sampled flag is followed. */
+    readonly traceSampleRatio: number;
   };
   readonly s3: {
     readonly url?: string;
@@ -134,7 +159,9 @@ export function loadConfig(env: Env): AppConfig {
     sessions: {
       refreshTokenTtlDays: r.int('REFRESH_TOKEN_TTL_DAYS', 90, 1, 3650),
       refreshReuseGraceSeconds: r.int('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+      maxLifetimeDays: r.int('SESSION_MAX_LIFETIME_DAYS', 180, 1, 3650),
       cleanupIntervalSeconds: r.int('SESSION_CLEANUP_INTERVAL_SECONDS', 3600, 0, 86400),
+      reauthMaxAgeMinutes: r.int('REAUTH_MAX_AGE_MINUTES', 10, 1, 24 * 60),
     },
     signIn: {
       maxFailedAttempts: r.int('MAX_FAILED_LOGIN_ATTEMPTS', 5, 1, 1000),
@@ -142,6 +169,11 @@ export function loadConfig(env: Env): AppConfig {
       signupRequireVerification: r.bool('SIGNUP_REQUIRE_VERIFICATION', false),
       hashConcurrency: r.int('HASH_CONCURRENCY', 0, 0, 64),
       hashQueueMax: r.int('HASH_QUEUE_MAX', 256, 1, 100_000),
+      legacyBcryptCost: r.int('LEGACY_BCRYPT_COST', 0, 0, 20),
+    },
+    passwords: {
+      // 8: the breached-password list (data/) holds nothing shorter; 64: ASVS V2.1.2 wants 64 characters allowed.
+      minLength: r.int('PASSWORD_MIN_LENGTH', 8, 8, 64),
     },
     recovery: {
       passwordResetTtlMinutes: r.int('PASSWORD_RESET_TTL_MINUTES', 60, 1, 7 * 24 * 60),
@@ -160,6 +192,12 @@ export function loadConfig(env: Env): AppConfig {
       enabled: r.bool('RATE_LIMIT_ENABLED', nodeEnv !== 'test'),
       ttlSeconds: r.int('RATE_LIMIT_TTL_SECONDS', 60, 1, 3600),
       limit: r.int('RATE_LIMIT_MAX', 30, 1, 1_000_000),
+      ipv6Prefix: r.int('RATE_LIMIT_IPV6_PREFIX', 64, 1, 128),
+    },
+    redis: {
+      url: r.secret('REDIS_URL'),
+      keyPrefix: r.str('REDIS_KEY_PREFIX', 'auth-service:'),
+      timeoutMs: r.int('REDIS_TIMEOUT_MS', 250, 10, 10_000),
     },
     network: {
       trustedProxies: r.list('TRUSTED_PROXIES'),
@@ -170,7 +208,9 @@ export function loadConfig(env: Env): AppConfig {
       jsonLogs: r.bool('JSON_LOGS', production),
       metricsEnabled: r.bool('METRICS_ENABLED', true),
       sentryDsn: r.secret('SENTRY_DSN'),
+      sentryEnvironment: r.str('SENTRY_ENVIRONMENT'),
       otlpEndpoint: r.url('OTLP_ENDPOINT', ['http', 'https']),
+      traceSampleRatio: r.ratio('TRACE_SAMPLE_RATIO', 1),
     },
     s3: {
       url: r.url('S3_URL', ['http', 'https']),
@@ -201,6 +241,10 @@ export function loadConfig(env: Env): AppConfig {
     } catch (e) {
       r.problems.push(`SMTP_URL ${(e as Error).message}`);
     }
+  }
+  if (config.redis.url) {
+    const problem = redisUrlProblem(config.redis.url.reveal());
+    if (problem) r.problems.push(`REDIS_URL ${problem}`);
   }
   const mfaKeyProblem = config.mfa.encryptionKeys ? mfaKeysProblem(config.mfa.encryptionKeys.reveal()) : null;
   if (mfaKeyProblem) r.problems.push(mfaKeyProblem);
