@@ -60,8 +60,11 @@ export function UuidField(options: { required?: boolean; description?: string } 
 }
 
 export function NestedMessage(type: () => new () => object, options: { required?: boolean } = {}): PropertyDecorator {
+  // @nestjs/swagger recognises a lazy type only by the thunk's name being `type`; the
+  // caller's anonymous arrow would be taken for a class named '' ($ref `#/components/schemas/`).
+  const lazy = { type: () => type() };
   return applyDecorators(
-    options.required ? ApiProperty({ type }) : ApiPropertyOptional({ type }),
+    options.required ? ApiProperty(lazy) : ApiPropertyOptional(lazy),
     options.required ? IsDefined({ message: '$property is required' }) : IsOptional(),
     ValidateNested(),
     Type(type),
