@@ -33,7 +33,7 @@ if (!DIST.startsWith(ROOT + path.sep) && !existsSync(path.join(DIST, 'node_modul
 }
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
 const bcrypt = requireFromRoot('bcryptjs');
-const { PasswordHasher } = requireFromRoot(path.join(DIST, 'modules/auth/password-hasher.js'));
+const { PasswordHasher } = requireFromRoot(['modules/credentials/password-hasher.js', 'modules/auth/password-hasher.js'].map((f) => path.join(DIST, f)).find((f) => existsSync(f)) ?? path.join(DIST, 'modules/credentials/password-hasher.js'));
 if (!('failureFloor' in PasswordHasher.prototype)) {
   console.error(`${DIST} holds a PasswordHasher without the failure floor: build first (see the top of this file).`);
   process.exit(1);

@@ -18,7 +18,7 @@ export async function run() {
     const now = new Date();
     const { rows: batch } = await c.query('SELECT id, user_id FROM sessions ORDER BY random() LIMIT 64');
     const queries = {
-      'ValidateCredentials: owners of 64 live sessions in one batch (users.findBySessions)': [
+      'ValidateCredentials: owners of 64 live sessions in one batch (sessions.findLiveOwners)': [
         `SELECT k.i, u.id, u.email, u.status, p.display_name
            FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sid, uid, now, i)
            JOIN sessions s ON s.id = k.sid AND s.user_id = k.uid AND s.expires_at > k.now

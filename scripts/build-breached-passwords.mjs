@@ -10,7 +10,7 @@
 // The output is deterministic: the same list always gives the same bytes.
 //
 // The file is a Bloom filter (no false negatives, about one false positive in a million),
-// read by src/modules/auth/breached-passwords.ts, which must derive the same probes:
+// read by src/modules/credentials/breached-passwords.ts, which must derive the same probes:
 //
 //   offset  0  8 bytes  "PWBLOOM1"
 //   offset  8  uint32LE m, the number of bits

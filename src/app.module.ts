@@ -15,7 +15,7 @@ import { RoadmapModule } from './modules/roadmap/roadmap.module';
 import { RobloxVerificationModule } from './modules/roblox-verification/roblox-verification.module';
 import { TotpModule } from './modules/totp/totp.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
-import { UserAdminModule } from './modules/users/user-admin.module';
+import { UserAdminModule } from './modules/user-admin/user-admin.module';
 import { NetworkModule } from './common/network/network.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 

@@ -4,12 +4,11 @@ import { ConfigModule } from '../config/config.module';
 import { Clock, SystemClock } from '../common/clock';
 import { ExpirySweeper } from '../common/maintenance/expiry-sweeper';
 import { DatabaseModule } from '../database/database.module';
-import { PasswordHasher } from '../modules/auth/password-hasher';
-import { PasswordPolicy } from '../modules/auth/password-policy';
-import { AccountMailsModule } from '../modules/users/account-mails.module';
-import { AdminProvisioning } from '../modules/users/admin-provisioning';
-import { PgUserAdminRepository } from '../modules/users/pg-user-admin.repository';
-import { UserAdminRepository } from '../modules/users/user-admin.repository';
+import { AccountMailModule } from '../modules/account-mail/account-mail.module';
+import { CredentialsModule } from '../modules/credentials/credentials.module';
+import { AdminProvisioning } from '../modules/user-admin/admin-provisioning';
+import { PgUserAdminRepository } from '../modules/user-admin/pg-user-admin.repository';
+import { UserAdminRepository } from '../modules/user-admin/user-admin.repository';
 import { UsersModule } from '../modules/users/users.module';
 
 /**
@@ -32,9 +31,10 @@ export class CliModule {
         CliCommonModule,
         DatabaseModule.forRoot(database),
         UsersModule,
-        AccountMailsModule,
+        CredentialsModule,
+        AccountMailModule,
       ],
-      providers: [PasswordHasher, PasswordPolicy, { provide: UserAdminRepository, useClass: PgUserAdminRepository }, AdminProvisioning],
+      providers: [{ provide: UserAdminRepository, useClass: PgUserAdminRepository }, AdminProvisioning],
     };
   }
 }

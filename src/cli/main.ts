@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { environmentWithDotEnv } from '../config/dotenv';
 import { DomainError } from '../common/errors/domain-error';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres';
-import { AdminProvisioning, type AdminPassword } from '../modules/users/admin-provisioning';
+import { AdminProvisioning, type AdminPassword } from '../modules/user-admin/admin-provisioning';
 import { APP_ROOT } from '../paths';
 import { CliModule } from './cli.module';
 import { readPassword } from './password-prompt';

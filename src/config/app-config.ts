@@ -33,9 +33,12 @@ export interface AppConfig {
     readonly refreshTokenTtlDays: number;
     readonly refreshReuseGraceSeconds: number;
     readonly maxLifetimeDays: number;
-    readonly cleanupIntervalSeconds: number;
     /** How recent a session's last sign-in must be for SetupMfa without the password (refreshes do not count). */
     readonly reauthMaxAgeMinutes: number;
+  };
+  readonly maintenance: {
+    /** Period of the expiry sweeps (sessions, tokens, challenges, codes, counters); 0: off. */
+    readonly expirySweepIntervalSeconds: number;
   };
   readonly signIn: {
     readonly maxFailedAttempts: number;
@@ -47,7 +50,7 @@ export interface AppConfig {
     readonly legacyBcryptCost: number;
   };
   readonly recovery: { readonly passwordResetTtlMinutes: number; readonly emailVerificationTtlHours: number };
-  /** Password policy (src/modules/auth/password-policy.ts); the maximum length (128) is fixed. */
+  /** Password policy (src/modules/credentials/password-policy.ts); the maximum length (128) is fixed. */
   readonly passwords: { readonly minLength: number };
   readonly mail: {
     readonly smtpUrl?: string;
@@ -160,8 +163,11 @@ export function loadConfig(env: Env): AppConfig {
       refreshTokenTtlDays: r.int('REFRESH_TOKEN_TTL_DAYS', 90, 1, 3650),
       refreshReuseGraceSeconds: r.int('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
       maxLifetimeDays: r.int('SESSION_MAX_LIFETIME_DAYS', 180, 1, 3650),
-      cleanupIntervalSeconds: r.int('SESSION_CLEANUP_INTERVAL_SECONDS', 3600, 0, 86400),
       reauthMaxAgeMinutes: r.int('REAUTH_MAX_AGE_MINUTES', 10, 1, 24 * 60),
+    },
+    maintenance: {
+      // SESSION_CLEANUP_INTERVAL_SECONDS: the old name (it always drove every sweep), still read when the new one is unset.
+      expirySweepIntervalSeconds: r.int(r.firstSet('EXPIRY_SWEEP_INTERVAL_SECONDS', 'SESSION_CLEANUP_INTERVAL_SECONDS'), 3600, 0, 86400),
     },
     signIn: {
       maxFailedAttempts: r.int('MAX_FAILED_LOGIN_ATTEMPTS', 5, 1, 1000),

@@ -18,6 +18,11 @@ export class EnvReader {
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   }
 
+  /** The first of `names` that is set (a renamed variable, then its old names), or the first name. */
+  firstSet(...names: [string, ...string[]]): string {
+    return names.find((n) => this.raw(n) !== undefined) ?? names[0];
+  }
+
   str(name: string, fallback: string): string;
   str(name: string): string | undefined;
   str(name: string, fallback?: string): string | undefined {

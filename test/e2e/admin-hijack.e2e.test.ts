@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../src/modules/mail/outbox-worker.service';
-import { AccountMailService } from '../../src/modules/recovery/account-mail.service';
+import { AccountMailService } from '../../src/modules/account-mail/account-mail.service';
 import { BackgroundTasks } from '../../src/modules/recovery/background-tasks';
 import { bootTestApp, bootTestAppOn, type TestApp } from '../support/app';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';

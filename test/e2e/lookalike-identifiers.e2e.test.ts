@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/paths';
-import { PasswordHasher } from '../../src/modules/auth/password-hasher';
+import { PasswordHasher } from '../../src/modules/credentials/password-hasher';
 import { BackgroundTasks } from '../../src/modules/recovery/background-tasks';
 import { bootTestApp, type TestApp } from '../support/app';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';

@@ -118,7 +118,7 @@ describe('the served OpenAPI document holds up for generators and validators', (
     expect(doc.paths['/v1/auth/sessions'].post.responses['429']).toBeUndefined();
     // Specific answers of specific RPCs.
     expect(reasons('delete', '/v1/auth/sessions/{deviceId}', 404)).toContain('SESSION_NOT_FOUND');
-    expect(reasons('post', '/v1/auth/signup', 409)).toContain('AUTH_IDENTIFIER_TAKEN');
+    expect(reasons('post', '/v1/auth/signup', 409)).toContain('USER_IDENTIFIER_TAKEN');
     expect(reasons('post', '/v1/auth/password/change', 429)).toContain('AUTH_LOCKED');
     expect(reasons('post', '/v1/users', 403)).toContain('PERMISSION_DENIED');
     expect(reasons('post', '/v1/auth/oauth/url', 501)).toContain('NOT_IMPLEMENTED');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
-import { BootstrapAdminService } from '../../src/modules/users/bootstrap-admin.service';
+import { BootstrapAdminService } from '../../src/modules/user-admin/bootstrap-admin.service';
 import { APP_ROOT } from '../../src/paths';
 import { bootTestApp, type TestApp } from '../support/app';
 import { credentials, uniqueEmail } from '../support/factories';

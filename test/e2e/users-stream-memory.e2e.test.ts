@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, type TestApp } from '../support/app';
-import { UserAdminRepository } from '../../src/modules/users/user-admin.repository';
-import { LIST_BATCH_SIZE } from '../../src/modules/users/user-list.service';
+import { UserAdminRepository } from '../../src/modules/user-admin/user-admin.repository';
+import { LIST_BATCH_SIZE } from '../../src/modules/user-admin/user-list.service';
 import { openStream, signUpAs, type Account } from '../support/users';
 
 const USERS = 200_000;

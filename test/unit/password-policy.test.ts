@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { loadConfig } from '../../src/config/app-config';
-import { PasswordPolicy, passwordViolations } from '../../src/modules/auth/password-policy';
+import { PasswordPolicy, passwordViolations } from '../../src/modules/credentials/password-policy';
 
 const descriptions = (password: string, identifier?: string, minLength = 8) =>
   passwordViolations(password, identifier, 'password', { minLength }).map((v) => v.description);

@@ -7,8 +7,8 @@ import { ManualClock } from '../../src/common/clock';
 import { DomainError } from '../../src/common/errors/domain-error';
 import type { AppConfig } from '../../src/config/app-config';
 import { Secret } from '../../src/config/secret';
-import { jwkThumbprint, loadJwtKeys } from '../../src/modules/auth/tokens/jwt-keys';
-import { CLOCK_SKEW_SECONDS, TokenService, type AccessClaims } from '../../src/modules/auth/tokens/token.service';
+import { jwkThumbprint, loadJwtKeys } from '../../src/modules/tokens/jwt/jwt-keys';
+import { CLOCK_SKEW_SECONDS, TokenService, type AccessClaims } from '../../src/modules/tokens/jwt/token.service';
 
 const SECRET = 'x'.repeat(40);
 const ISSUER = 'auth-service';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coversPermission, permissionsBeyond } from '../../src/modules/users/user-roles';
+import { coversPermission, permissionsBeyond } from '../../src/modules/user-admin/user-roles';
 
 describe('role grants: the actor must hold every permission of the role', () => {
   it('covers with the wildcards authorization uses', () => {

@@ -16,12 +16,10 @@ export const ERROR_KIND = {
   SERVICE_UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
   // auth + sessions
-  AUTH_INVALID_CREDENTIALS: 'unauthenticated',
   AUTH_TOKEN_INVALID: 'unauthenticated',
   AUTH_SESSION_REVOKED: 'unauthenticated',
   AUTH_REFRESH_TOKEN_INVALID: 'unauthenticated',
   AUTH_ACCOUNT_INACTIVE: 'permission_denied',
-  AUTH_IDENTIFIER_TAKEN: 'already_exists',
   AUTH_PASSWORD_POLICY: 'invalid',
   AUTH_HASHER_BUSY: 'rate_limited',
   AUTH_LOCKED: 'rate_limited',
@@ -31,6 +29,7 @@ export const ERROR_KIND = {
   SESSION_NOT_FOUND: 'not_found',
   USER_NOT_FOUND: 'not_found',
   // users administration + avatars
+  /** An email, phone or Roblox user already in use by another account: sign-up and administration alike (UsersRepository). */
   USER_IDENTIFIER_TAKEN: 'already_exists',
   STORAGE_NOT_CONFIGURED: 'precondition',
   STORAGE_UNAVAILABLE: 'unavailable',

@@ -4,7 +4,7 @@ import { Transport } from '@nestjs/microservices';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import type { GrpcHealth } from '../../modules/health/grpc-health';
+import type { GrpcHealth } from './grpc-health';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_DIR } from '../../paths';
 import { markMalformed } from './malformed-request';

@@ -18,7 +18,7 @@ const LOCK_NAME = 'auth-service:expiry-sweeper';
  * Periodic deletion of expired rows (sessions, single-use tokens, MFA challenges,
  * verification codes, stale lockout counters). Modules register their own task;
  * each runs in batches, so one sweep never holds long locks.
- * SESSION_CLEANUP_INTERVAL_SECONDS sets the period (0: off).
+ * EXPIRY_SWEEP_INTERVAL_SECONDS (formerly SESSION_CLEANUP_INTERVAL_SECONDS) sets the period (0: off).
  *
  * One sweep at a time across all replicas: a sweep runs under a PostgreSQL
  * advisory lock, and a replica that finds it taken skips its turn. Every replica
@@ -46,7 +46,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.sessions.cleanupIntervalSeconds > 0) this.scheduleNext();
+    if (this.config.maintenance.expirySweepIntervalSeconds > 0) this.scheduleNext();
   }
 
   onApplicationShutdown(): void {
@@ -70,7 +70,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private scheduleNext(): void {
-    const period = this.config.sessions.cleanupIntervalSeconds * 1000;
+    const period = this.config.maintenance.expirySweepIntervalSeconds * 1000;
     // Real time, not the injectable clock: aligned to wall-clock multiples of the period so replicas wake together.
     this.timer = setTimeout(() => {
       void this.runOnce().finally(() => {

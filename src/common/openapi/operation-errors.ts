@@ -15,7 +15,7 @@ export const RPC_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'AuthService.RefreshTokens': ['AUTH_REFRESH_TOKEN_INVALID'],
   'AuthService.ValidateCredentials': ['AUTH_SESSION_REVOKED', 'AUTH_ACCOUNT_INACTIVE'],
   'AuthService.SignOut': [],
-  'AuthService.SignUp': ['AUTH_PASSWORD_POLICY', 'AUTH_IDENTIFIER_TAKEN', 'AUTH_HASHER_BUSY'],
+  'AuthService.SignUp': ['AUTH_PASSWORD_POLICY', 'USER_IDENTIFIER_TAKEN', 'AUTH_HASHER_BUSY'],
   'AuthService.VerifyMfa': ['MFA_CHALLENGE_INVALID', 'MFA_NOT_CONFIGURED'],
   'AuthService.GetOAuthUrl': ['NOT_IMPLEMENTED'],
   'AuthService.ExchangeOAuthCode': ['NOT_IMPLEMENTED'],

@@ -10,12 +10,11 @@ import { GRPC_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthService } from './auth.service';
-import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
-import { TokenIssuer } from './token-issuer.service';
-import {
-  AuthenticateRequestDto, ChangePasswordRequestDto, EmptyRequestDto, RefreshTokensRequestDto, SignUpRequestDto,
-} from './dto/auth-requests.dto';
-import { deviceOf } from './dto/device';
+import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from '../tokens/auth-response.presenter';
+import { TokenIssuer } from '../tokens/token-issuer';
+import { AuthenticateRequestDto, ChangePasswordRequestDto, RefreshTokensRequestDto, SignUpRequestDto } from './dto/auth-requests.dto';
+import { EmptyRequestDto } from '../../common/validation/empty-request.dto';
+import { deviceOf } from '../sessions/dto/device';
 
 type Call = ServerUnaryCall<unknown, unknown>;
 

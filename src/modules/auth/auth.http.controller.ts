@@ -9,11 +9,11 @@ import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { SessionsService } from '../sessions/sessions.service';
 import { AuthService } from './auth.service';
-import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from './auth.presenter';
-import { TokenIssuer } from './token-issuer.service';
+import { presentAccessTokenClaims, presentAuthResponse, presentTokenPair, presentUserSnapshot } from '../tokens/auth-response.presenter';
+import { TokenIssuer } from '../tokens/token-issuer';
 import { AuthenticateRequestDto, ChangePasswordRequestDto, RefreshTokensRequestDto, SignUpRequestDto } from './dto/auth-requests.dto';
-import { AccessTokenClaimsView, AuthResponseView, TokenPairView, ValidateCredentialsResponseView } from './dto/auth-responses.dto';
-import { deviceOf } from './dto/device';
+import { AccessTokenClaimsView, AuthResponseView, TokenPairView, ValidateCredentialsResponseView } from '../tokens/dto/auth-responses.dto';
+import { deviceOf } from '../sessions/dto/device';
 
 /** auth.v1/v2 AuthService over REST (routes of the seed contract): translation only. */
 @ApiTags('auth')

@@ -1,40 +1,24 @@
 import { Module } from '@nestjs/common';
-import { AccessTokenVerifier, LiveSessionLookup } from '../../common/auth/auth-ports';
-import { JwtAuthGuard } from '../../common/auth/jwt-auth.guard';
+import { AccountMailModule } from '../account-mail/account-mail.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { SessionsModule } from '../sessions/sessions.module';
-import { SessionsService } from '../sessions/sessions.service';
-import { MfaChallengeModule } from '../totp/mfa-challenge.module';
-import { AccountMailModule } from '../recovery/account-mail.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { TotpModule } from '../totp/totp.module';
 import { UsersModule } from '../users/users.module';
 import { AuthGrpcController } from './auth.grpc.controller';
 import { AuthHttpController } from './auth.http.controller';
 import { AuthService } from './auth.service';
-import { LoginAttemptsRepository } from './login-attempts.repository';
-import { PasswordHasher } from './password-hasher';
-import { PasswordPolicy } from './password-policy';
-import { PasswordSignIn } from './password-sign-in.service';
-import { PgLoginAttemptsRepository } from './pg-login-attempts.repository';
-import { TokenIssuer } from './token-issuer.service';
-import { UserLockout } from './user-lockout';
-import { JwksHttpController } from './tokens/jwks.http.controller';
-import { TokenService } from './tokens/token.service';
+import { PasswordSignIn } from './password-sign-in';
 
+/**
+ * Sign-up, password sign-in, ValidateCredentials, ChangePassword, refresh and sign-out.
+ * Imports TotpModule one way (its challenge step ends a sign-in); PasswordSignIn is
+ * exported for SignInWithRoblox.
+ */
 @Module({
-  imports: [UsersModule, SessionsModule, MfaChallengeModule, AccountMailModule],
-  controllers: [AuthGrpcController, AuthHttpController, JwksHttpController],
-  providers: [
-    AuthService,
-    PasswordSignIn,
-    PasswordHasher,
-    PasswordPolicy,
-    TokenService,
-    TokenIssuer,
-    UserLockout,
-    { provide: LoginAttemptsRepository, useClass: PgLoginAttemptsRepository },
-    { provide: AccessTokenVerifier, useExisting: TokenIssuer },
-    { provide: LiveSessionLookup, useExisting: SessionsService },
-    JwtAuthGuard,
-  ],
-  exports: [JwtAuthGuard, AuthService, PasswordSignIn, PasswordHasher, PasswordPolicy, TokenIssuer, UserLockout],
+  imports: [UsersModule, CredentialsModule, SessionsModule, TokensModule, TotpModule, AccountMailModule],
+  controllers: [AuthGrpcController, AuthHttpController],
+  providers: [AuthService, PasswordSignIn],
+  exports: [PasswordSignIn],
 })
 export class AuthModule {}

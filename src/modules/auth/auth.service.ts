@@ -5,18 +5,21 @@ import type { Principal } from '../../common/auth/principal';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Db } from '../../database/db';
-import { AccountMailService } from '../recovery/account-mail.service';
+import { AccountMailService } from '../account-mail/account-mail.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import type { AuthOutcome } from './auth.model';
-import { normalizeIdentifier, type IdentifierType } from './identifier';
-import { lockedError, UserLockout } from './user-lockout';
-import { PasswordHasher } from './password-hasher';
-import { PasswordPolicy } from './password-policy';
-import { PasswordSignIn } from './password-sign-in.service';
-import { TokenIssuer } from './token-issuer.service';
+import { UsersService } from '../users/users.service';
+import type { AuthOutcome } from '../tokens/auth-outcome.model';
+import type { IdentifierType } from '../../common/grpc/enums';
+import { normalizeIdentifier } from '../credentials/identifier';
+import { lockedError, UserLockout } from '../credentials/user-lockout';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { PasswordPolicy } from '../credentials/password-policy';
+import { PasswordCheck } from '../credentials/password-check';
+import { PasswordSignIn } from './password-sign-in';
+import { TokenIssuer } from '../tokens/token-issuer';
 
 export interface Credentials {
   readonly identifier: string;
@@ -42,11 +45,13 @@ export class AuthService {
     private readonly issuer: TokenIssuer,
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordSignIn,
+    private readonly passwordCheck: PasswordCheck,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
     private readonly accountMail: AccountMailService,
     private readonly passwordPolicy: PasswordPolicy,
+    private readonly activeUsers: UsersService,
   ) {}
 
   /**
@@ -75,7 +80,7 @@ export class AuthService {
         return created;
       });
     } catch (e) {
-      if (pending && e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') {
+      if (pending && e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') {
         if (id.kind === 'email') await this.resendVerificationIfPending(id.value, passwordHash, device.installationId);
         return { status: 'PENDING' };
       }
@@ -119,8 +124,8 @@ export class AuthService {
    * one, ends every other session.
    */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.getActiveUser(principal.userId);
-    const judged = await this.lockout.judgeForUser(user, () => this.passwords.checkPassword(user, currentPassword));
+    const user = await this.activeUsers.getActiveUser(principal.userId);
+    const judged = await this.lockout.judgeForUser(user, () => this.passwordCheck.matches(user, currentPassword));
     if (judged.verdict === 'locked') throw lockedError(judged.lockout);
     if (judged.verdict === 'wrong') {
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The current password is incorrect', {
@@ -144,26 +149,14 @@ export class AuthService {
     }
   }
 
-  /** Lifts the lockout of the user's identifiers (after a password reset). */
-  async clearLockout(user: Pick<UserRecord, 'email' | 'phone'> & Partial<Pick<UserRecord, 'id' | 'robloxUserId'>>): Promise<void> {
-    await this.lockout.clear(user);
-  }
-
   /**
    * ValidateCredentials: the session must still exist and its user be active.
    * One statement checks both and reads the snapshot, so the handler can skip
    * the guard's separate session look-up (it is marked @ReadOnly for that).
    */
   async validateSession(principal: Principal): Promise<UserRecord> {
-    const user = await this.users.findBySession(principal.sessionId, principal.userId, this.clock.now());
+    const user = await this.sessions.findLiveOwner(principal.sessionId, principal.userId);
     if (!user || user.status === 'deleted') throw new DomainError('AUTH_SESSION_REVOKED', 'Invalid or expired access token');
-    if (user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
-    return user;
-  }
-
-  async getActiveUser(userId: string): Promise<UserRecord> {
-    const user = await this.users.findById(userId);
-    if (!user || user.status === 'deleted') throw new DomainError('UNAUTHENTICATED', 'Invalid or expired access token');
     if (user.status !== 'active') throw new DomainError('AUTH_ACCOUNT_INACTIVE', 'The account is not active');
     return user;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { GrpcHealth, type ServingStatus } from './grpc-health';
+import { GrpcHealth, type ServingStatus } from '../../common/grpc/grpc-health';
 import { pendingMigrations } from '../../database/migrator';
 import { HEALTH_SERVICES, LIVENESS_HEALTH_SERVICE } from '../../common/grpc/served-services';
 

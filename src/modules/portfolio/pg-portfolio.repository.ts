@@ -3,7 +3,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
 import { isUniqueViolation } from '../../database/pg-errors';
 import {
-  PROFILE_FIELD_NAMES, type ExperienceRecord, type ExperienceValues, type PortfolioOwnerRef, type ProfileChanges, type ProfileFields,
+  PROFILE_FIELD_NAMES, type ExperienceRecord, type ExperienceValues, type PortfolioOwnerRef, type ProfileFields,
   type ProfileRecord, type SkillCategoryRecord,
 } from './portfolio.model';
 import { PortfolioRepository, type SkillCategoryRef } from './portfolio.repository';
@@ -111,33 +111,17 @@ export class PgPortfolioRepository extends PortfolioRepository {
     };
   }
 
-  async updateProfile(userId: string, changes: ProfileChanges, now: Date): Promise<void> {
-    await this.db.transaction(async () => {
-      // Display name and time zone are the account's own (user_profiles, shared with users.v1).
-      const account: string[] = [];
-      const accountParams: unknown[] = [userId, now];
-      if (changes.displayName !== undefined) {
-        accountParams.push(changes.displayName);
-        account.push(`display_name = $${accountParams.length}`);
-      }
-      if (changes.timezone !== undefined) {
-        accountParams.push(changes.timezone);
-        account.push(`timezone = $${accountParams.length}`);
-      }
-      if (account.length) {
-        await this.db.execute(`UPDATE user_profiles SET ${account.join(', ')}, updated_at = $2 WHERE user_id = $1`, accountParams);
-      }
-      const names = PROFILE_FIELD_NAMES.filter((f) => changes.fields[f] !== undefined);
-      if (!names.length) return;
-      const columns = names.map((f) => COLUMN_OF[f]);
-      const values = names.map((f) => changes.fields[f]);
-      await this.db.execute(
-        `INSERT INTO portfolio_profiles (user_id, created_at, updated_at, ${columns.join(', ')})
-         VALUES ($1, $2, $2, ${columns.map((_, i) => `$${i + 3}`).join(', ')})
-         ON CONFLICT (user_id) DO UPDATE SET updated_at = $2, ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
-        [userId, now, ...values],
-      );
-    });
+  async updateProfile(userId: string, fields: Partial<ProfileFields>, now: Date): Promise<void> {
+    const names = PROFILE_FIELD_NAMES.filter((f) => fields[f] !== undefined);
+    if (!names.length) return;
+    const columns = names.map((f) => COLUMN_OF[f]);
+    const values = names.map((f) => fields[f]);
+    await this.db.execute(
+      `INSERT INTO portfolio_profiles (user_id, created_at, updated_at, ${columns.join(', ')})
+       VALUES ($1, $2, $2, ${columns.map((_, i) => `$${i + 3}`).join(', ')})
+       ON CONFLICT (user_id) DO UPDATE SET updated_at = $2, ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+      [userId, now, ...values],
+    );
   }
 
   async lockPortfolio(userId: string): Promise<void> {

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
+import { Db } from '../../database/db';
+import { UsersRepository } from '../users/users.repository';
 import { updatePaths } from './field-mask';
-import { PROFILE_FIELD_NAMES, type PortfolioOwnerRef, type ProfileChanges, type ProfileFields, type ProfileRecord } from './portfolio.model';
+import { PROFILE_FIELD_NAMES, type PortfolioOwnerRef, type ProfileFields, type ProfileRecord } from './portfolio.model';
 import { PortfolioRepository } from './portfolio.repository';
 
 export type ProfileInput = Partial<Record<'displayName' | 'timezone' | keyof ProfileFields, string>>;
@@ -29,6 +31,8 @@ export function profileNotFound(): DomainError {
 export class PortfolioProfileService {
   constructor(
     private readonly repo: PortfolioRepository,
+    private readonly users: UsersRepository,
+    private readonly db: Db,
     private readonly clock: Clock,
   ) {}
 
@@ -70,8 +74,12 @@ export class PortfolioProfileService {
         fields[path] = value;
       }
     }
-    const changes: ProfileChanges = { displayName, timezone, fields };
-    await this.repo.updateProfile(userId, changes, this.clock.now());
+    const now = this.clock.now();
+    // Display name and time zone are the account's own (user_profiles, shared with users.v1): written by its owner.
+    await this.db.transaction(async () => {
+      await this.users.updateProfile(userId, { displayName, timezone }, now);
+      await this.repo.updateProfile(userId, fields, now);
+    });
     const profile = await this.repo.findProfile(userId);
     if (!profile) throw profileNotFound();
     return profile;

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { RequirePermissions } from '../../common/auth/auth.decorators';
-import { PROFILE_WRITE } from '../users/user-access';
+import { PROFILE_WRITE } from '../user-admin/user-access';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';

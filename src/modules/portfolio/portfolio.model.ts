@@ -32,13 +32,6 @@ export interface ProfileRecord extends ProfileFields {
   readonly updatedAt: Date;
 }
 
-/** What UpdateProfile changes: account fields and portfolio fields. */
-export interface ProfileChanges {
-  readonly displayName?: string;
-  readonly timezone?: string;
-  readonly fields: Partial<ProfileFields>;
-}
-
 export interface ExperienceValues {
   readonly title: string;
   readonly company: string;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
 import { PgPortfolioRepository } from './pg-portfolio.repository';
 import { PortfolioExperiencesService } from './portfolio-experiences.service';
 import { PortfolioProfileService } from './portfolio-profile.service';
@@ -9,6 +10,7 @@ import { PortfolioRepository } from './portfolio.repository';
 
 /** portfolio.v1.PortfolioService: public developer portfolios (profile, experiences, skills). */
 @Module({
+  imports: [UsersModule],
   controllers: [PortfolioGrpcController, PortfolioHttpController],
   providers: [
     PortfolioProfileService,

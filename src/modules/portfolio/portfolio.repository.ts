@@ -1,5 +1,5 @@
 import type {
-  ExperienceRecord, ExperienceValues, PortfolioOwnerRef, ProfileChanges, ProfileRecord, SkillCategoryRecord,
+  ExperienceRecord, ExperienceValues, PortfolioOwnerRef, ProfileFields, ProfileRecord, SkillCategoryRecord,
 } from './portfolio.model';
 
 export interface SkillCategoryRef {
@@ -13,7 +13,8 @@ export abstract class PortfolioRepository {
   abstract findActiveOwner(owner: PortfolioOwnerRef): Promise<string | null>;
   /** The public profile of an active account. */
   abstract findProfile(userId: string): Promise<ProfileRecord | null>;
-  abstract updateProfile(userId: string, changes: ProfileChanges, now: Date): Promise<void>;
+  /** The portfolio's own fields (portfolio_profiles); the account's display name and time zone are UsersRepository.updateProfile's. */
+  abstract updateProfile(userId: string, fields: Partial<ProfileFields>, now: Date): Promise<void>;
 
   /**
    * Serialises writes to one account's portfolio until the current transaction ends

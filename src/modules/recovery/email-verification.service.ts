@@ -5,16 +5,16 @@ import { hashOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
 import type { VerificationType } from '../../common/grpc/enums';
 import { Db } from '../../database/db';
-import type { IssuedTokens } from '../auth/auth.model';
-import { AuthService } from '../auth/auth.service';
-import { PasswordHasher } from '../auth/password-hasher';
-import { TokenIssuer } from '../auth/token-issuer.service';
+import type { IssuedTokens } from '../tokens/auth-outcome.model';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { TokenIssuer } from '../tokens/token-issuer';
 import type { DeviceInfo } from '../sessions/session.model';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { AccountMailService } from './account-mail.service';
-import { RecoveryTokensRepository } from './recovery-tokens.repository';
+import { UsersService } from '../users/users.service';
+import { AccountMailService } from '../account-mail/account-mail.service';
+import { RecoveryTokensRepository } from '../account-mail/recovery-tokens.repository';
 
 /** The answer of ConfirmVerification: the verified user, and tokens unless a second factor is still owed. */
 export interface VerificationOutcome {
@@ -48,7 +48,7 @@ export class EmailVerificationService {
     private readonly users: UsersRepository,
     private readonly tokens: RecoveryTokensRepository,
     private readonly accountMail: AccountMailService,
-    private readonly auth: AuthService,
+    private readonly activeUsers: UsersService,
     private readonly issuer: TokenIssuer,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
@@ -61,7 +61,7 @@ export class EmailVerificationService {
    */
   async request(principal: Principal, type: VerificationType | undefined): Promise<void> {
     assertEmailChannel(type);
-    const user = await this.auth.getActiveUser(principal.userId);
+    const user = await this.activeUsers.getActiveUser(principal.userId);
     if (!user.email) throw new DomainError('VERIFICATION_NO_EMAIL', 'The account has no email address to verify');
     if (user.emailVerified) throw new DomainError('VERIFICATION_ALREADY_DONE', 'The email address is already verified');
     await this.accountMail.queueVerification(user);

@@ -3,15 +3,16 @@ import { Clock } from '../../common/clock';
 import { hashOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
-import { AuthService } from '../auth/auth.service';
-import { normalizeIdentifier, type IdentifierType } from '../auth/identifier';
-import { PasswordHasher } from '../auth/password-hasher';
-import { PasswordPolicy } from '../auth/password-policy';
+import type { IdentifierType } from '../../common/grpc/enums';
+import { normalizeIdentifier } from '../credentials/identifier';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { PasswordPolicy } from '../credentials/password-policy';
+import { UserLockout } from '../credentials/user-lockout';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersRepository } from '../users/users.repository';
-import { AccountMailService } from './account-mail.service';
+import { AccountMailService } from '../account-mail/account-mail.service';
 import { BackgroundTasks } from './background-tasks';
-import { RecoveryTokensRepository } from './recovery-tokens.repository';
+import { RecoveryTokensRepository } from '../account-mail/recovery-tokens.repository';
 
 /** RecoveryStart and RecoveryConfirm. */
 @Injectable()
@@ -23,7 +24,7 @@ export class PasswordRecoveryService {
     private readonly users: UsersRepository,
     private readonly tokens: RecoveryTokensRepository,
     private readonly accountMail: AccountMailService,
-    private readonly auth: AuthService,
+    private readonly lockout: UserLockout,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly background: BackgroundTasks,
@@ -73,7 +74,7 @@ export class PasswordRecoveryService {
     const revoked = await this.db.transaction(async () => {
       if ((await this.tokens.consumeResetToken(hash, this.clock.now())) !== userId) return null;
       await this.users.updatePasswordHash(userId, passwordHash);
-      await this.auth.clearLockout(user);
+      await this.lockout.clear(user);
       const n = await this.sessions.revokeAllExcept(userId, null);
       await this.accountMail.queuePasswordChanged(user);
       return n;

@@ -8,7 +8,7 @@ import { GrpcCall } from '../../common/grpc/grpc-call.decorator';
 import { GRPC_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
-import { deviceOf } from '../auth/dto/device';
+import { deviceOf } from '../sessions/dto/device';
 import {
   ConfirmVerificationRequestDto, RecoveryConfirmRequestDto, RecoveryStartRequestDto, RequestVerificationRequestDto,
 } from './dto/recovery-requests.dto';

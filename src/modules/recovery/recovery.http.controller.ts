@@ -7,8 +7,8 @@ import { Public } from '../../common/auth/public.decorator';
 import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
-import { AuthResponseView } from '../auth/dto/auth-responses.dto';
-import { deviceOf } from '../auth/dto/device';
+import { AuthResponseView } from '../tokens/dto/auth-responses.dto';
+import { deviceOf } from '../sessions/dto/device';
 import {
   ConfirmVerificationRequestDto, RecoveryConfirmRequestDto, RecoveryStartRequestDto, RequestVerificationRequestDto,
 } from './dto/recovery-requests.dto';

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { AccountMailModule } from './account-mail.module';
+import { AccountMailModule } from '../account-mail/account-mail.module';
 import { BackgroundTasks } from './background-tasks';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordRecoveryService } from './password-recovery.service';
@@ -12,7 +13,7 @@ import { VerifyEmailHttpController } from './verify-email.http.controller';
 
 /** Email verification and password recovery: RequestVerification, ConfirmVerification, RecoveryStart, RecoveryConfirm, the link route. */
 @Module({
-  imports: [AccountMailModule, AuthModule, SessionsModule, UsersModule],
+  imports: [AccountMailModule, CredentialsModule, TokensModule, SessionsModule, UsersModule],
   controllers: [RecoveryGrpcController, RecoveryHttpController, VerifyEmailHttpController],
   providers: [EmailVerificationService, PasswordRecoveryService, BackgroundTasks],
   exports: [EmailVerificationService, PasswordRecoveryService],

@@ -1,5 +1,5 @@
 import type { Wire } from '../../common/grpc/wire';
-import { presentAuthResponse, presentUserSnapshot } from '../auth/auth.presenter';
+import { presentAuthResponse, presentUserSnapshot } from '../tokens/auth-response.presenter';
 import type { VerificationOutcome } from './email-verification.service';
 
 /** auth.v1.AuthResponse of ConfirmVerification. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PASSWORD_INPUT_MAX } from '../auth/password-policy';
+import { PASSWORD_INPUT_MAX } from '../credentials/password-policy';
 import { escapeHtml } from '../mail/templates/render';
 
 const STYLE = [

@@ -5,7 +5,7 @@ import { Public } from '../../common/auth/public.decorator';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { PASSWORD_INPUT_MAX } from '../auth/password-policy';
+import { PASSWORD_INPUT_MAX } from '../credentials/password-policy';
 import { appLink } from '../mail/mail-links';
 import { EmailVerificationService, type VerificationLinkResult } from './email-verification.service';
 import { NO_STORE_NO_REFERRER, verifyEmailPage, verifyEmailPageHeaders } from './verify-email-page';

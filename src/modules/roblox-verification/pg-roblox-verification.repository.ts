@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
-import { isUniqueViolation } from '../../database/pg-errors';
-import { RobloxVerificationRepository, type RobloxIdentityRecord, type UnlinkResult } from './roblox-verification.repository';
+import { RobloxVerificationRepository, type RobloxIdentityRecord } from './roblox-verification.repository';
 
 /** Expired codes deleted per StartVerification: enough to outpace creation, small enough to stay cheap. */
 const CLEANUP_BATCH = 100;
@@ -51,39 +49,6 @@ export class PgRobloxVerificationRepository extends RobloxVerificationRepository
     return count === 1;
   }
 
-  async link(userId: string, identity: RobloxIdentityRecord): Promise<boolean> {
-    try {
-      const count = await this.db.execute(
-        `UPDATE users SET roblox_user_id = $2, roblox_username = $3, roblox_linked_at = $4, updated_at = $4
-          WHERE id = $1 AND roblox_user_id IS NULL AND deleted_at IS NULL`,
-        [userId, identity.robloxUserId, identity.username, identity.linkedAt],
-      );
-      return count === 1;
-    } catch (e) {
-      if (isUniqueViolation(e)) throw alreadyLinked();
-      throw e;
-    }
-  }
-
-  async refreshUsername(userId: string, robloxUserId: string, username: string): Promise<void> {
-    await this.db.execute(
-      `UPDATE users SET roblox_username = $3
-        WHERE id = $1 AND roblox_user_id = $2 AND roblox_username IS DISTINCT FROM $3`,
-      [userId, robloxUserId, username],
-    );
-  }
-
-  async unlink(userId: string, now: Date): Promise<UnlinkResult> {
-    // The "another way in" condition is part of the UPDATE, so it holds at the moment of the change.
-    const count = await this.db.execute(
-      `UPDATE users SET roblox_user_id = NULL, roblox_username = NULL, roblox_linked_at = NULL, updated_at = $2
-        WHERE id = $1 AND roblox_user_id IS NOT NULL AND (password_hash IS NOT NULL OR email IS NOT NULL)`,
-      [userId, now],
-    );
-    if (count === 1) return 'unlinked';
-    return (await this.findIdentity(userId)) ? 'last_sign_in_method' : 'not_linked';
-  }
-
   async findIdentity(userId: string): Promise<RobloxIdentityRecord | null> {
     const rows = await this.db.query<{ roblox_user_id: string; roblox_username: string; roblox_linked_at: Date }>(
       'SELECT roblox_user_id, roblox_username, roblox_linked_at FROM users WHERE id = $1 AND roblox_user_id IS NOT NULL',
@@ -98,8 +63,4 @@ export class PgRobloxVerificationRepository extends RobloxVerificationRepository
       [now, batch],
     );
   }
-}
-
-export function alreadyLinked(): DomainError {
-  return new DomainError('ROBLOX_ALREADY_LINKED', 'This Roblox user is already linked to an account');
 }

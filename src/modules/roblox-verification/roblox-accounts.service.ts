@@ -2,15 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { Db } from '../../database/db';
-import type { AuthOutcome } from '../auth/auth.model';
-import { robloxLockoutKey } from '../auth/user-lockout';
-import { PasswordHasher } from '../auth/password-hasher';
-import { PasswordPolicy } from '../auth/password-policy';
-import { PasswordSignIn } from '../auth/password-sign-in.service';
+import type { AuthOutcome } from '../tokens/auth-outcome.model';
+import { robloxLockoutKey } from '../credentials/user-lockout';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { PasswordPolicy } from '../credentials/password-policy';
+import { PasswordSignIn } from '../auth/password-sign-in';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { alreadyLinked } from './pg-roblox-verification.repository';
 import { RobloxProofService } from './roblox-proof.service';
 import { RobloxVerificationRepository, type RobloxIdentityRecord } from './roblox-verification.repository';
 
@@ -71,7 +70,7 @@ export class RobloxAccountsService {
       });
     } catch (e) {
       // The account has no email or phone: the only unique index it can hit is the Roblox one.
-      if (e instanceof DomainError && e.code === 'AUTH_IDENTIFIER_TAKEN') throw alreadyLinked();
+      if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') throw alreadyLinked();
       throw e;
     }
     this.logger.log({ userId: user.id }, 'Account created with a Roblox identity');
@@ -94,7 +93,7 @@ export class RobloxAccountsService {
     if (user.status === 'suspended') return { status: 'SUSPENDED' };
     if (user.status !== 'active') return { status: 'FAILED' };
     await this.proofs.consume(proof);
-    await this.repo.refreshUsername(user.id, proof.user.id, proof.user.name);
+    await this.users.refreshRobloxUsername(user.id, proof.user.id, proof.user.name);
     return this.passwords.complete({ ...user, robloxUsername: proof.user.name }, device, ip);
   }
 
@@ -116,7 +115,7 @@ export class RobloxAccountsService {
     // Spent and linked together: a link refused by the unique index leaves the code usable.
     await this.db.transaction(async () => {
       await this.proofs.consume(proof);
-      if (!(await this.repo.link(userId, identity))) {
+      if (!(await this.linkOrRefuse(userId, identity))) {
         throw new DomainError('ROBLOX_ACCOUNT_HAS_LINK', 'Your account was linked to a Roblox user meanwhile');
       }
     });
@@ -130,9 +129,8 @@ export class RobloxAccountsService {
    */
   async unlink(userId: string): Promise<void> {
     await this.activeUser(userId);
-    const result = await this.repo.unlink(userId, this.clock.now());
-    if (result === 'not_linked') throw notLinked();
-    if (result === 'last_sign_in_method') {
+    if (!(await this.users.unlinkRoblox(userId, this.clock.now()))) {
+      if (!(await this.repo.findIdentity(userId))) throw notLinked();
       throw new DomainError(
         'ROBLOX_UNLINK_LAST_SIGN_IN',
         'The Roblox identity is the only way to sign in to this account (no password, no email address); it cannot be unlinked',
@@ -147,6 +145,16 @@ export class RobloxAccountsService {
     return identity;
   }
 
+  /** The link through the users' one writer; another live account holding the Roblox user is ROBLOX_ALREADY_LINKED. */
+  private async linkOrRefuse(userId: string, identity: RobloxIdentityRecord): Promise<boolean> {
+    try {
+      return await this.users.linkRoblox(userId, identity);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') throw alreadyLinked();
+      throw e;
+    }
+  }
+
   private async activeUser(userId: string): Promise<UserRecord> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError('UNAUTHENTICATED', 'Invalid or expired access token');
@@ -157,4 +165,8 @@ export class RobloxAccountsService {
 
 function notLinked(): DomainError {
   return new DomainError('ROBLOX_NOT_LINKED', 'No Roblox user is linked to this account');
+}
+
+export function alreadyLinked(): DomainError {
+  return new DomainError('ROBLOX_ALREADY_LINKED', 'This Roblox user is already linked to an account');
 }

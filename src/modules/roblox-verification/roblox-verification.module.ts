@@ -1,6 +1,7 @@
 import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { UsersModule } from '../users/users.module';
 import { PgRobloxVerificationRepository } from './pg-roblox-verification.repository';
 import { RobloxAccountsService } from './roblox-accounts.service';
@@ -15,7 +16,7 @@ import { RobloxHttpController } from './roblox.http.controller';
  * sign-up and sign-in with it (through the auth module's PasswordSignIn), linking.
  */
 @Module({
-  imports: [AuthModule, UsersModule],
+  imports: [AuthModule, CredentialsModule, UsersModule],
   controllers: [RobloxGrpcController, RobloxHttpController],
   providers: [
     RobloxProofService,

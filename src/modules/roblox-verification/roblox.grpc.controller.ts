@@ -8,8 +8,8 @@ import { GrpcCall } from '../../common/grpc/grpc-call.decorator';
 import { GRPC_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
-import { presentAuthResponse } from '../auth/auth.presenter';
-import { deviceOf } from '../auth/dto/device';
+import { presentAuthResponse } from '../tokens/auth-response.presenter';
+import { deviceOf } from '../sessions/dto/device';
 import {
   EmptyRobloxRequestDto, LinkRobloxAccountRequestDto, SignInWithRobloxRequestDto, SignUpWithRobloxRequestDto, StartVerificationRequestDto,
 } from './dto/roblox-requests.dto';

@@ -7,9 +7,9 @@ import { Public } from '../../common/auth/public.decorator';
 import { JSON_WIRE } from '../../common/grpc/wire';
 import { RequestOrigin } from '../../common/network/request-origin';
 import { RateLimited } from '../../common/rate-limit/rate-limited.decorator';
-import { presentAuthResponse } from '../auth/auth.presenter';
-import { AuthResponseView } from '../auth/dto/auth-responses.dto';
-import { deviceOf } from '../auth/dto/device';
+import { presentAuthResponse } from '../tokens/auth-response.presenter';
+import { AuthResponseView } from '../tokens/dto/auth-responses.dto';
+import { deviceOf } from '../sessions/dto/device';
 import {
   LinkRobloxAccountRequestDto, SignInWithRobloxRequestDto, SignUpWithRobloxRequestDto, StartVerificationRequestDto,
 } from './dto/roblox-requests.dto';

@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { LiveSession } from '../../common/auth/auth-ports';
+import { MicroBatch } from '../../common/concurrency/micro-batch';
+import { isUuid } from '../../common/validation/uuid';
 import { Db } from '../../database/db';
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../users/pg-users.repository';
+import type { UserRecord } from '../users/user.model';
 import type { NewSession, Rotation, SessionOwner, SessionRecord } from './session.model';
 import { SessionsRepository } from './sessions.repository';
+
+interface SessionKey {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly now: Date;
+}
 
 interface SessionRow {
   id: string;
@@ -148,6 +158,30 @@ export class PgSessionsRepository extends SessionsRepository {
     );
     const row = rows[0];
     return row ? { role: row.role, status: row.status, permissions: row.permissions } : null;
+  }
+
+  async findLiveOwner(sessionId: string, userId: string, now: Date): Promise<UserRecord | null> {
+    // Claims come from our own signed tokens; anything else is no session (and must not fail a whole batch).
+    if (!isUuid(sessionId) || !isUuid(userId)) return null;
+    if (this.db.inTransaction) return (await this.findLiveOwners([{ sessionId, userId, now }]))[0];
+    return this.ownerLookups.load({ sessionId, userId, now });
+  }
+
+  /** ValidateCredentials' hot path: the concurrent lookups of one event-loop turn in one statement. */
+  private readonly ownerLookups = new MicroBatch<SessionKey, UserRecord | null>((keys) => this.findLiveOwners(keys));
+
+  private async findLiveOwners(keys: readonly SessionKey[]): Promise<Array<UserRecord | null>> {
+    const rows = await this.db.query<UserRow & { i: string }>(
+      `SELECT k.i, ${USER_COLUMNS}
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sid, uid, now, i)
+         JOIN sessions s ON s.id = k.sid AND s.user_id = k.uid AND s.expires_at > k.now
+         JOIN users u ON u.id = s.user_id
+         LEFT JOIN user_profiles p ON p.user_id = u.id`,
+      [keys.map((k) => k.sessionId), keys.map((k) => k.userId), keys.map((k) => k.now)], 'sessions_find_live_owners',
+    );
+    const found: Array<UserRecord | null> = keys.map(() => null);
+    for (const r of rows) found[Number(r.i) - 1] = toUserRecord(r);
+    return found;
   }
 
   async findAuthenticatedAt(sessionId: string, userId: string, now: Date): Promise<Date | null> {

@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPr
 import { CurrentPrincipal } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { GRPC_WIRE, JSON_WIRE, type Wire } from '../../common/grpc/wire';
-import { ListSessionsRequestDto, RevokeSessionRequestDto, EmptyRequestDto } from '../auth/dto/auth-requests.dto';
+import { EmptyRequestDto } from '../../common/validation/empty-request.dto';
+import { ListSessionsRequestDto, RevokeSessionRequestDto } from './dto/sessions-requests.dto';
 import { SessionsService } from './sessions.service';
 import { presentSession } from './sessions.presenter';
 

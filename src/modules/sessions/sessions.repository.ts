@@ -1,4 +1,5 @@
 import type { LiveSession } from '../../common/auth/auth-ports';
+import type { UserRecord } from '../users/user.model';
 import type { NewSession, Rotation, SessionOwner, SessionRecord } from './session.model';
 
 export abstract class SessionsRepository {
@@ -15,6 +16,11 @@ export abstract class SessionsRepository {
    * treated as stolen and deleted. `retiredUpTo` is the end of that window.
    */
   abstract revokeByRetiredToken(presentedHash: Buffer, retiredUpTo: Date): Promise<number>;
+  /**
+   * The owner of a live (unexpired) session: one statement for ValidateCredentials' hot
+   * path, the concurrent look-ups of one event-loop turn batched into one.
+   */
+  abstract findLiveOwner(sessionId: string, userId: string, now: Date): Promise<UserRecord | null>;
   abstract findLive(sessionId: string, userId: string, now: Date): Promise<(LiveSession & { status: string }) | null>;
   /** When the live session last passed a primary sign-in (set by upsertForDevice, never by rotate); null when it is gone. */
   abstract findAuthenticatedAt(sessionId: string, userId: string, now: Date): Promise<Date | null>;

@@ -12,6 +12,7 @@ import { AUTH_REFRESH_TOKEN_REUSE } from '../../common/observability/operator-me
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import type { DeviceInfo, SessionOwner, SessionRecord } from './session.model';
+import type { UserRecord } from '../users/user.model';
 import { SessionsRepository } from './sessions.repository';
 
 const DAY_MS = 86_400_000;
@@ -88,6 +89,14 @@ export class SessionsService extends LiveSessionLookup {
       throw new DomainError('AUTH_REFRESH_TOKEN_INVALID', 'Invalid or expired refresh token');
     }
     return { session: rotated.session, refreshToken: token, owner: rotated.owner };
+  }
+
+  /**
+   * The owner of a live session, whatever the owner's status (ValidateCredentials judges
+   * it): the session and the user snapshot in one statement, so the RPC needs no other look-up.
+   */
+  findLiveOwner(sessionId: string, userId: string): Promise<UserRecord | null> {
+    return this.sessions.findLiveOwner(sessionId, userId, this.clock.now());
   }
 
   /** LiveSessionLookup for the guard: the session exists, is unexpired, and its user is active. */

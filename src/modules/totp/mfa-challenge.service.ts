@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { newOpaqueToken } from '../../common/crypto/opaque-token';
 import { Db } from '../../database/db';
-import type { AuthOutcome, MfaChallengeDetails } from '../auth/auth.model';
+import type { AuthOutcome, MfaChallengeDetails } from '../tokens/auth-outcome.model';
 import type { DeviceInfo } from '../sessions/session.model';
 import type { UserRecord } from '../users/user.model';
 import { TotpRepository } from './totp.repository';

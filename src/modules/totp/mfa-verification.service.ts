@@ -4,11 +4,11 @@ import { hashOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
 import type { MfaMethod } from '../../common/grpc/enums';
 import { Db } from '../../database/db';
-import type { AuthOutcome } from '../auth/auth.model';
-import { TokenIssuer } from '../auth/token-issuer.service';
+import type { AuthOutcome } from '../tokens/auth-outcome.model';
+import { TokenIssuer } from '../tokens/token-issuer';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { UserLockout } from '../auth/user-lockout';
+import { UserLockout } from '../credentials/user-lockout';
 import { MfaCodes } from './mfa-codes';
 import { TotpRepository } from './totp.repository';
 

@@ -4,8 +4,8 @@ import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { PasswordSignIn } from '../auth/password-sign-in.service';
-import { lockedError, UserLockout } from '../auth/user-lockout';
+import { PasswordCheck } from '../credentials/password-check';
+import { lockedError, UserLockout } from '../credentials/user-lockout';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserRecord } from '../users/user.model';
 
@@ -21,7 +21,7 @@ import type { UserRecord } from '../users/user.model';
 export class RecentAuthentication {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly passwords: PasswordSignIn,
+    private readonly passwords: PasswordCheck,
     private readonly lockout: UserLockout,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,7 +48,7 @@ export class RecentAuthentication {
 
   /** The password through the per-user lockout, like ChangePassword and DisableMfa. */
   private async checkPassword(user: UserRecord, password: string): Promise<void> {
-    const judged = await this.lockout.judgeForUser(user, () => this.passwords.checkPassword(user, password));
+    const judged = await this.lockout.judgeForUser(user, () => this.passwords.matches(user, password));
     if (judged.verdict === 'locked') throw lockedError(judged.lockout);
     if (judged.verdict === 'wrong') {
       throw new DomainError('AUTH_WRONG_PASSWORD', 'The password is incorrect', { violations: [{ field: 'password', description: 'is incorrect' }] });

@@ -1,9 +1,11 @@
+import { ExpirySweeper } from '../../common/maintenance/expiry-sweeper';
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { MailModule } from '../mail/mail.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { MfaChallengeModule } from './mfa-challenge.module';
+import { MfaChallengeService } from './mfa-challenge.service';
 import { MfaCodes } from './mfa-codes';
 import { MailMfaNotices, MfaNotices } from './mfa-notices';
 import { MfaVerificationService } from './mfa-verification.service';
@@ -12,17 +14,21 @@ import { RecoveryCodeHasher } from './recovery-code-hasher';
 import { SecretCipher } from './secret-cipher';
 import { TotpGrpcController } from './totp.grpc.controller';
 import { TotpHttpController } from './totp.http.controller';
+import { PgTotpRepository } from './pg-totp.repository';
+import { TotpRepository } from './totp.repository';
 import { TotpService } from './totp.service';
 
 /**
  * TOTP two-factor authentication: SetupMfa, ConfirmMfaSetup, VerifyMfa,
- * GetMfaStatus, DisableMfa. The challenge step of sign-in lives in
- * MfaChallengeModule (imported by AuthModule).
+ * GetMfaStatus, DisableMfa, and the challenge step of sign-in (MfaChallengeService,
+ * exported to AuthModule, which imports this module one way: totp never imports auth).
  */
 @Module({
-  imports: [AuthModule, SessionsModule, UsersModule, MailModule, MfaChallengeModule],
+  imports: [CredentialsModule, TokensModule, SessionsModule, UsersModule, MailModule],
   controllers: [TotpGrpcController, TotpHttpController],
   providers: [
+    { provide: TotpRepository, useClass: PgTotpRepository },
+    MfaChallengeService,
     TotpService,
     MfaVerificationService,
     MfaCodes,
@@ -31,5 +37,10 @@ import { TotpService } from './totp.service';
     SecretCipher,
     { provide: MfaNotices, useClass: MailMfaNotices },
   ],
+  exports: [MfaChallengeService],
 })
-export class TotpModule {}
+export class TotpModule {
+  constructor(sweeper: ExpirySweeper, totp: TotpRepository) {
+    sweeper.register({ name: 'MFA setup tokens and challenges', sweep: (now, batch) => totp.deleteExpired(new Date(now.getTime() - 86_400_000), batch) });
+  }
+}

@@ -7,11 +7,11 @@ import type { MfaMethod } from '../../common/grpc/enums';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Db } from '../../database/db';
-import { AuthService } from '../auth/auth.service';
-import { PasswordSignIn } from '../auth/password-sign-in.service';
+import { PasswordCheck } from '../credentials/password-check';
 import { SessionsService } from '../sessions/sessions.service';
-import { lockedError, UserLockout } from '../auth/user-lockout';
+import { lockedError, UserLockout } from '../credentials/user-lockout';
 import type { UserRecord } from '../users/user.model';
+import { UsersService } from '../users/users.service';
 import { MfaCodes, type MatchedCode } from './mfa-codes';
 import { MfaNotices } from './mfa-notices';
 import { RecentAuthentication } from './recent-authentication';
@@ -57,8 +57,8 @@ export class TotpService {
     private readonly cipher: SecretCipher,
     private readonly codes: MfaCodes,
     private readonly recentAuth: RecentAuthentication,
-    private readonly auth: AuthService,
-    private readonly passwords: PasswordSignIn,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordCheck,
     private readonly lockout: UserLockout,
     private readonly sessions: SessionsService,
     private readonly notices: MfaNotices,
@@ -76,7 +76,7 @@ export class TotpService {
   async setup(principal: Principal, method: MfaMethod | undefined, password?: string): Promise<TotpSetup> {
     assertTotp(method, 'SetupMfa');
     if (!this.cipher.configured) throw new DomainError('MFA_NOT_CONFIGURED', MFA_NOT_CONFIGURED_MESSAGE);
-    const user = await this.auth.getActiveUser(principal.userId);
+    const user = await this.users.getActiveUser(principal.userId);
     if (await this.totp.isEnabled(user.id)) throw alreadyEnabled();
     await this.recentAuth.assert(principal, user, password);
 
@@ -98,7 +98,7 @@ export class TotpService {
    * disabled. The code's time step is recorded, so it cannot also sign in.
    */
   async confirmSetup(principal: Principal, setupToken: string, code: string): Promise<ConfirmSetupResult> {
-    const user = await this.auth.getActiveUser(principal.userId);
+    const user = await this.users.getActiveUser(principal.userId);
     const now = this.clock.now();
     const setup = await this.totp.findLiveSetup(user.id, hashOpaqueToken(setupToken), now);
     if (!setup) throw setupTokenInvalid();
@@ -142,13 +142,13 @@ export class TotpService {
    */
   async disable(principal: Principal, method: MfaMethod | undefined, password: string, code: string): Promise<void> {
     assertTotp(method, 'DisableMfa');
-    const user = await this.auth.getActiveUser(principal.userId);
+    const user = await this.users.getActiveUser(principal.userId);
     if (!(await this.totp.isEnabled(user.id))) throw notEnabled();
     const now = this.clock.now();
     // The code is looked at only after the password was right; matching spends nothing.
     const proof: { passwordRight: boolean; matched: MatchedCode | null } = { passwordRight: false, matched: null };
     const judged = await this.lockout.judgeForUser(user, async () => {
-      proof.passwordRight = await this.passwords.checkPassword(user, password);
+      proof.passwordRight = await this.passwords.matches(user, password);
       if (proof.passwordRight) proof.matched = await this.codes.match(user, code, now);
       return proof.matched !== null;
     });

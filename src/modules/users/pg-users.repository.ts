@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
 import { DomainError } from '../../common/errors/domain-error';
-import { isUniqueViolation } from '../../database/pg-errors';
-import { MicroBatch } from '../../common/concurrency/micro-batch';
-import type { NewUser, UserRecord } from './user.model';
+import { isDataViolation, isUniqueViolation } from '../../database/pg-errors';
+import type { RobloxLink } from './roblox-link';
+import type { NewManagedUser, NewUser, UserChanges, UserRecord } from './user.model';
 import { UsersRepository } from './users.repository';
-import { isUuid } from '../../common/validation/uuid';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string | null;
   phone: string | null;
@@ -27,12 +26,23 @@ interface UserRow {
   roblox_username?: string | null;
 }
 
-interface SessionKey {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly now: Date;
+/**
+ * The one mapping of the database's refusals of a users/user_profiles write: an
+ * identifier's unique index (email, phone, Roblox user; two writers racing for one value
+ * included) is USER_IDENTIFIER_TAKEN naming the field, a refused value INVALID_ARGUMENT.
+ */
+function translateWriteError(e: unknown): never {
+  if (isUniqueViolation(e)) {
+    const constraint = String((e as { constraint?: unknown }).constraint ?? '');
+    const field = constraint.includes('roblox') ? 'robloxUserId' : constraint.includes('phone') ? 'phone' : 'email';
+    const what = { robloxUserId: 'Roblox user', phone: 'phone number', email: 'email address' }[field];
+    throw new DomainError('USER_IDENTIFIER_TAKEN', `Another account already uses this ${what}`, {
+      violations: [{ field, description: 'is already in use by another account' }],
+    });
+  }
+  if (isDataViolation(e)) throw DomainError.validation([{ field: '(request)', description: 'a value was refused by the database' }]);
+  throw e;
 }
-
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
   p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at, u.roblox_user_id, u.roblox_username,
@@ -85,30 +95,6 @@ export class PgUsersRepository extends UsersRepository {
     return rows[0] ? toUserRecord(rows[0]) : null;
   }
 
-  async findBySession(sessionId: string, userId: string, now: Date): Promise<UserRecord | null> {
-    // Claims come from our own signed tokens; anything else is no session (and must not fail a whole batch).
-    if (!isUuid(sessionId) || !isUuid(userId)) return null;
-    if (this.db.inTransaction) return (await this.findBySessions([{ sessionId, userId, now }]))[0];
-    return this.sessionLookups.load({ sessionId, userId, now });
-  }
-
-  /** ValidateCredentials' hot path: the concurrent lookups of one event-loop turn in one statement. */
-  private readonly sessionLookups = new MicroBatch<SessionKey, UserRecord | null>((keys) => this.findBySessions(keys));
-
-  private async findBySessions(keys: readonly SessionKey[]): Promise<Array<UserRecord | null>> {
-    const rows = await this.db.query<UserRow & { i: string }>(
-      `SELECT k.i, ${USER_COLUMNS}
-         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sid, uid, now, i)
-         JOIN sessions s ON s.id = k.sid AND s.user_id = k.uid AND s.expires_at > k.now
-         JOIN users u ON u.id = s.user_id
-         LEFT JOIN user_profiles p ON p.user_id = u.id`,
-      [keys.map((k) => k.sessionId), keys.map((k) => k.userId), keys.map((k) => k.now)], 'users_find_by_sessions',
-    );
-    const found: Array<UserRecord | null> = keys.map(() => null);
-    for (const r of rows) found[Number(r.i) - 1] = toUserRecord(r);
-    return found;
-  }
-
   async findByRobloxUserId(robloxUserId: string): Promise<UserRecord | null> {
     const rows = await this.db.query<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id
@@ -141,8 +127,7 @@ export class PgUsersRepository extends UsersRepository {
       return toUserRecord(rows[0]);
     } catch (e) {
       // Two sign-ups racing for one identifier: the unique index decides, the loser gets ALREADY_EXISTS.
-      if (isUniqueViolation(e)) throw new DomainError('AUTH_IDENTIFIER_TAKEN', 'An account with this identifier already exists');
-      throw e;
+      translateWriteError(e);
     }
   }
 
@@ -184,5 +169,127 @@ export class PgUsersRepository extends UsersRepository {
       [id, email, at],
     );
     return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
+  async createManaged(user: NewManagedUser, now: Date): Promise<UserRecord> {
+    try {
+      const rows = await this.db.query<UserRow>(
+        `WITH u AS (
+           INSERT INTO users (email, phone, password_hash, role, status, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, 'active', $8, $8)
+           RETURNING *
+         ), p AS (
+           INSERT INTO user_profiles (user_id, display_name, locale, timezone, created_at, updated_at)
+           SELECT id, $5, $6, $7, $8, $8 FROM u
+           RETURNING *
+         )
+         SELECT ${USER_COLUMNS} FROM u JOIN p ON p.user_id = u.id`,
+        [user.email, user.phone, user.passwordHash, user.role, user.displayName, user.locale, user.timezone, now],
+      );
+      return toUserRecord(rows[0]);
+    } catch (e) {
+      translateWriteError(e);
+    }
+  }
+
+  async findForUpdate(id: string): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = $1 FOR UPDATE OF u`,
+      [id],
+    );
+    return rows[0] ? toUserRecord(rows[0]) : null;
+  }
+
+  async update(id: string, changes: UserChanges, now: Date): Promise<void> {
+    const params: unknown[] = [id, now];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const sets: string[] = [];
+    if (changes.email !== undefined) sets.push(`email = ${p(changes.email)}`, 'email_verified = false');
+    if (changes.phone !== undefined) sets.push(`phone = ${p(changes.phone)}`, 'phone_verified = false');
+    if (changes.role !== undefined) sets.push(`role = ${p(changes.role)}`);
+    if (changes.status !== undefined) {
+      const status = p(changes.status);
+      // Soft delete: the row stays, deleted_at frees the email and phone for a new account.
+      sets.push(`status = ${status}::user_status`, `deleted_at = CASE WHEN ${status}::user_status = 'deleted' THEN coalesce(deleted_at, $2) END`);
+    }
+    const profile: [string, unknown][] = [];
+    if (changes.displayName !== undefined) profile.push(['display_name', changes.displayName]);
+    if (changes.locale !== undefined) profile.push(['locale', changes.locale]);
+    if (changes.timezone !== undefined) profile.push(['timezone', changes.timezone]);
+    try {
+      await this.db.execute(`UPDATE users SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, params);
+      if (profile.length) {
+        const values = profile.map(([, v]) => v);
+        const columns = profile.map(([c]) => c);
+        await this.db.execute(
+          `INSERT INTO user_profiles (user_id, ${columns.join(', ')}, created_at, updated_at)
+           VALUES ($1, ${columns.map((_, i) => `$${i + 3}`).join(', ')}, $2, $2)
+           ON CONFLICT (user_id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = $2`,
+          [id, now, ...values],
+        );
+      }
+    } catch (e) {
+      translateWriteError(e);
+    }
+  }
+
+  async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
+    await this.db.execute('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, hash, now]);
+  }
+
+  async setAvatarUrl(userId: string, url: string | null, now: Date): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO user_profiles (user_id, avatar_url, created_at, updated_at) VALUES ($1, $2, $3, $3)
+       ON CONFLICT (user_id) DO UPDATE SET avatar_url = EXCLUDED.avatar_url, updated_at = $3`,
+      [userId, url, now],
+    );
+  }
+
+  async linkRoblox(userId: string, identity: RobloxLink): Promise<boolean> {
+    try {
+      const count = await this.db.execute(
+        `UPDATE users SET roblox_user_id = $2, roblox_username = $3, roblox_linked_at = $4, updated_at = $4
+          WHERE id = $1 AND roblox_user_id IS NULL AND deleted_at IS NULL`,
+        [userId, identity.robloxUserId, identity.username, identity.linkedAt],
+      );
+      return count === 1;
+    } catch (e) {
+      translateWriteError(e);
+    }
+  }
+
+  async refreshRobloxUsername(userId: string, robloxUserId: string, username: string): Promise<void> {
+    await this.db.execute(
+      `UPDATE users SET roblox_username = $3
+        WHERE id = $1 AND roblox_user_id = $2 AND roblox_username IS DISTINCT FROM $3`,
+      [userId, robloxUserId, username],
+    );
+  }
+
+  async unlinkRoblox(userId: string, now: Date): Promise<boolean> {
+    // The "another way in" condition is part of the UPDATE, so it holds at the moment of the change.
+    const count = await this.db.execute(
+      `UPDATE users SET roblox_user_id = NULL, roblox_username = NULL, roblox_linked_at = NULL, updated_at = $2
+        WHERE id = $1 AND roblox_user_id IS NOT NULL AND (password_hash IS NOT NULL OR email IS NOT NULL)`,
+      [userId, now],
+    );
+    return count === 1;
+  }
+
+  async updateProfile(userId: string, changes: { readonly displayName?: string; readonly timezone?: string }, now: Date): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [userId, now];
+    if (changes.displayName !== undefined) {
+      params.push(changes.displayName);
+      sets.push(`display_name = $${params.length}`);
+    }
+    if (changes.timezone !== undefined) {
+      params.push(changes.timezone);
+      sets.push(`timezone = $${params.length}`);
+    }
+    if (sets.length) await this.db.execute(`UPDATE user_profiles SET ${sets.join(', ')}, updated_at = $2 WHERE user_id = $1`, params);
   }
 }

@@ -32,3 +32,25 @@ export interface NewUser {
   /** A Roblox identity proven at sign-up (SignUpWithRoblox). */
   readonly roblox?: { readonly userId: string; readonly username: string; readonly linkedAt: Date };
 }
+
+/** The columns an administrator changes; undefined leaves a column as it is. */
+export interface UserChanges {
+  readonly displayName?: string;
+  readonly email?: string | null;
+  readonly phone?: string | null;
+  readonly role?: string;
+  readonly status?: UserRecord['status'];
+  readonly locale?: string;
+  readonly timezone?: string;
+}
+
+/** A user an administrator (or the CLI) creates: active from the start. */
+export interface NewManagedUser {
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly passwordHash: string | null;
+  readonly role: string;
+  readonly displayName: string;
+  readonly locale: string;
+  readonly timezone: string;
+}

@@ -2,8 +2,8 @@ import { IDENTIFIER_TYPE, type IdentifierType } from '../../../common/grpc/enums
 import {
   LocaleField, NestedMessage, OptionalString, ProtoEnum, RequiredString, TimeZoneField, UuidField,
 } from '../../../common/validation/fields';
-import { ClientInfoDto } from './client-info.dto';
-import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../password-policy';
+import { ClientInfoDto } from '../../sessions/dto/client-info.dto';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../credentials/password-policy';
 
 export class AuthenticateRequestDto {
   @RequiredString(320, 'Email address or E.164 phone number')
@@ -63,16 +63,3 @@ export class ChangePasswordRequestDto {
   @RequiredString(PASSWORD_INPUT_MAX, PASSWORD_RULES)
   newPassword!: string;
 }
-
-export class ListSessionsRequestDto {
-  @OptionalString(512, 'The caller\'s refresh token, to mark its session as current')
-  refreshToken?: string;
-}
-
-export class RevokeSessionRequestDto {
-  @RequiredString(128)
-  deviceId!: string;
-}
-
-/** Requests without fields (ValidateCredentials, SignOut, RevokeOtherSessions...). */
-export class EmptyRequestDto {}

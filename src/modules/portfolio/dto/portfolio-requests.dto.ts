@@ -1,6 +1,6 @@
 import { LocaleField, TimeZoneField, UuidField } from '../../../common/validation/fields';
 import { RobloxUserIdField } from '../../roblox-verification/dto/roblox-user-id.field';
-import { FieldMaskField } from '../../users/dto/users-requests.dto';
+import { FieldMaskField } from '../../user-admin/dto/users-requests.dto';
 import {
   CountryCodeField, DateField, EmailField, HANDLE_PATTERNS, HANDLE_RULES, HttpsUrlField, PatternField, TextField, THEME_PATTERN,
 } from './portfolio-fields';

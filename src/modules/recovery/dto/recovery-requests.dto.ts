@@ -1,7 +1,7 @@
 import { IDENTIFIER_TYPE, VERIFICATION_TYPE, type IdentifierType, type VerificationType } from '../../../common/grpc/enums';
 import { NestedMessage, OptionalString, ProtoEnum, RequiredString, UuidField } from '../../../common/validation/fields';
-import { ClientInfoDto } from '../../auth/dto/client-info.dto';
-import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../auth/password-policy';
+import { ClientInfoDto } from '../../sessions/dto/client-info.dto';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../credentials/password-policy';
 
 /** Tokens are 43 characters; anything much longer is not one of ours. */
 const TOKEN_MAX = 512;

@@ -1,9 +1,9 @@
 import { Matches } from 'class-validator';
 import { NestedMessage, OptionalString, UuidField } from '../../../common/validation/fields';
-import { ClientInfoDto } from '../../auth/dto/client-info.dto';
+import { ClientInfoDto } from '../../sessions/dto/client-info.dto';
 import { RobloxUserIdField } from './roblox-user-id.field';
 import { VerificationIdField } from './verification-id.field';
-import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../auth/password-policy';
+import { PASSWORD_INPUT_MAX, PASSWORD_RULES } from '../../credentials/password-policy';
 
 export class StartVerificationRequestDto {
   @RobloxUserIdField({ required: true })

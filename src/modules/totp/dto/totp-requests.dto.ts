@@ -1,6 +1,6 @@
 import { MFA_METHOD, type MfaMethod } from '../../../common/grpc/enums';
 import { NestedMessage, OptionalString, ProtoEnum, RequiredString } from '../../../common/validation/fields';
-import { ClientInfoDto } from '../../auth/dto/client-info.dto';
+import { ClientInfoDto } from '../../sessions/dto/client-info.dto';
 
 export class SetupMfaRequestDto {
   @ProtoEnum(MFA_METHOD, { description: 'MFA_METHOD_TOTP (UNSPECIFIED means TOTP); SMS and EMAIL are not available' })

@@ -1,0 +1,2 @@
+/** Requests without fields (ValidateCredentials, SignOut, RevokeOtherSessions...). */
+export class EmptyRequestDto {}
