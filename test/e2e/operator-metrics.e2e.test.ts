@@ -53,6 +53,17 @@ describe('metrics operators chart', () => {
     expect(success(after) - success(before)).toBe(1);
   });
 
+  it('reports the password-hash queue: its depth by state and the wait of every hash for a slot', async () => {
+    const count = (t: string) => sample(t, /^password_hash_queue_wait_seconds_count (\d+)/);
+    const before = count(await scrape());
+    await Promise.all(Array.from({ length: 6 }, () => app.http('POST', '/v1/auth/authenticate', { body: credentials(uniqueEmail('hash'), 'wrong-password-1') })));
+    const after = await scrape();
+    // An unknown identifier still spends one (dummy) verify each.
+    expect(count(after) - before).toBe(6);
+    expect(sample(after, /^password_hash_queue_depth\{state="running"\} (\d+)/)).toBe(0);
+    expect(sample(after, /^password_hash_queue_depth\{state="waiting"\} (\d+)/)).toBe(0);
+  });
+
   it('counts a lockout once, when the threshold-th wrong password imposes it', async () => {
     const email = uniqueEmail('locked');
     await app.http('POST', '/v1/auth/signup', { body: credentials(email) });

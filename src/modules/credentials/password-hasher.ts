@@ -2,10 +2,13 @@ import { availableParallelism } from 'node:os';
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import * as argon2 from 'argon2';
+import type { Gauge, Histogram } from 'prom-client';
 import { BoundedQueue } from '../../common/concurrency/bounded-queue';
 import { DomainError } from '../../common/errors/domain-error';
+import { PASSWORD_HASH_QUEUE_DEPTH, PASSWORD_HASH_QUEUE_WAIT } from '../../common/observability/operator-metrics';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { BcryptWorkerPool } from './bcrypt-worker-pool';
@@ -96,7 +99,12 @@ export class PasswordHasher implements OnApplicationBootstrap, OnModuleDestroy {
   /** The kind (see kindOf) of the hashes this service writes, once the dummy hash exists: the floor's reference. */
   private currentKind?: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    // Optional: the CLI (and unit tests) build the hasher without the observability module.
+    @Optional() @InjectMetric(PASSWORD_HASH_QUEUE_DEPTH) depth?: Gauge,
+    @Optional() @InjectMetric(PASSWORD_HASH_QUEUE_WAIT) private readonly waitSeconds?: Histogram,
+  ) {
     const { hashConcurrency, hashQueueMax, legacyBcryptCost } = config.signIn;
     const concurrency = hashConcurrency > 0 ? hashConcurrency : autoHashConcurrency();
     this.queue = new BoundedQueue(
@@ -108,6 +116,26 @@ export class PasswordHasher implements OnApplicationBootstrap, OnModuleDestroy {
     this.bcryptPool = new BcryptWorkerPool(concurrency);
     // Unit tests build a partial config; absent means none.
     this.legacyBcryptCost = legacyBcryptCost ?? 0;
+    // Read when /metrics is scraped: no work per hash.
+    if (depth) {
+      Object.assign(depth, {
+        collect: () => {
+          depth.set({ state: 'running' }, this.queue.running);
+          depth.set({ state: 'waiting' }, this.queue.waiting);
+        },
+      });
+    }
+  }
+
+  /** A hashing slot of the bounded queue, with the time waited for it observed. */
+  private inSlot<T>(fn: () => Promise<T>): Promise<T> {
+    const waitSeconds = this.waitSeconds;
+    if (!waitSeconds) return this.queue.run(fn);
+    const queuedAt = performance.now();
+    return this.queue.run(() => {
+      waitSeconds.observe((performance.now() - queuedAt) / 1000);
+      return fn();
+    });
   }
 
   /** Hashes currently running and waiting, for metrics. */
@@ -150,13 +178,13 @@ export class PasswordHasher implements OnApplicationBootstrap, OnModuleDestroy {
     // and runs before the JIT has warmed up, so every thread gets one that the floor
     // leaves out; otherwise the first legacy sign-in on a cold thread would stand out.
     const dummy = dummyBcryptHash(Math.max(4, this.legacyBcryptCost));
-    await Promise.all(Array.from({ length: this.bcryptPool.size }, () => this.queue.run(() => this.bcryptPool.compare(password, dummy))));
+    await Promise.all(Array.from({ length: this.bcryptPool.size }, () => this.inSlot(() => this.bcryptPool.compare(password, dummy))));
     await this.verify(dummy, password);
   }
 
   /** A new argon2id PHC string with ARGON2_PARAMS. */
   hash(password: string): Promise<string> {
-    return this.queue.run(() => argon2.hash(password, ARGON2_PARAMS));
+    return this.inSlot(() => argon2.hash(password, ARGON2_PARAMS));
   }
 
   /**
@@ -172,7 +200,7 @@ export class PasswordHasher implements OnApplicationBootstrap, OnModuleDestroy {
       return false;
     }
     let started = performance.now();
-    const matched = await this.queue.run(async () => {
+    const matched = await this.inSlot(async () => {
       started = performance.now();
       const outcome = scheme === 'argon2' ? await this.argon2Verify(hash, password) : await this.bcryptCompare(hash, password);
       if (outcome === 'unparsable') {
@@ -204,7 +232,7 @@ export class PasswordHasher implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async dummyVerify(password: string): Promise<void> {
     let started = performance.now();
-    await this.queue.run(async () => {
+    await this.inSlot(async () => {
       started = performance.now();
       try {
         const dummy = await this.getDummyHash();

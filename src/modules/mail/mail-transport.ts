@@ -1,5 +1,7 @@
-import type { Transporter } from 'nodemailer';
+import type { LazyModuleLoader } from '@nestjs/core';
+import type { MailerOptions, MailerService } from '@nestjs-modules/mailer';
 import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { parseSmtpUrl } from '../../config/smtp-url';
 import type { RenderedMail } from './mail.model';
 
@@ -10,22 +12,15 @@ export abstract class MailTransport {
 }
 
 /**
- * nodemailer over SMTP, used directly: @nestjs-modules/mailer 2.3 requires lodash
- * without declaring it, so it does not load here, and it adds nothing the outbox
- * needs (templates are TypeScript functions). One connection per mail, no pool:
- * nothing stays open between sends to keep the process alive.
+ * MailerModule's options from SMTP_URL / SMTP_PASSWORD: one nodemailer SMTP transport,
+ * one connection per mail and no pool, so nothing stays open between sends to keep the
+ * process alive. No template engine: the typed templates render before the outbox sends.
  */
-export class SmtpMailTransport extends MailTransport {
-  private readonly transporter: Transporter;
-
-  constructor(private readonly config: AppConfig['mail']) {
-    super();
-    const endpoint = parseSmtpUrl(config.smtpUrl!);
-    const pass = config.smtpPassword?.reveal() ?? endpoint.urlPassword ?? '';
-    // Required here, not at the top: a service without SMTP_URL never loads nodemailer.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
-    this.transporter = createTransport({
+export function mailerOptions(mail: AppConfig['mail']): MailerOptions {
+  const endpoint = parseSmtpUrl(mail.smtpUrl!);
+  const pass = mail.smtpPassword?.reveal() ?? endpoint.urlPassword ?? '';
+  return {
+    transport: {
       host: endpoint.host,
       port: endpoint.port,
       secure: endpoint.tls === 'implicit',
@@ -38,12 +33,39 @@ export class SmtpMailTransport extends MailTransport {
       socketTimeout: 30_000,
       disableFileAccess: true,
       disableUrlAccess: true,
-    });
+    },
+  };
+}
+
+/**
+ * Sends through @nestjs-modules/mailer: MailerService over its nodemailer transport.
+ * MailerModule is a lazily loaded Nest module, loaded only when SMTP_URL is set: a
+ * service without SMTP loads neither it nor nodemailer (idle memory), and MailerService
+ * cannot even be built without a transport. Nest does not promise lifecycle hooks to
+ * lazily loaded modules, so close() ends the transport itself (the worker calls it at
+ * shutdown) instead of relying on MailerService's onModuleDestroy; closing twice is harmless.
+ */
+export class SmtpMailTransport extends MailTransport {
+  private constructor(
+    private readonly mailer: MailerService,
+    private readonly sender: string,
+  ) {
+    super();
+  }
+
+  static async load(lazyModules: LazyModuleLoader, config: AppConfig['mail']): Promise<SmtpMailTransport> {
+    const { MailerModule, MailerService } = await import('@nestjs-modules/mailer');
+    const mailerModule = await lazyModules.load(() =>
+      MailerModule.forRootAsync({ imports: [], inject: [APP_CONFIG], useFactory: (app: AppConfig) => mailerOptions(app.mail) }),
+    );
+    return new SmtpMailTransport(mailerModule.get(MailerService, { strict: false }), config.sender);
   }
 
   async send(to: string, mail: RenderedMail): Promise<void> {
-    await this.transporter.sendMail({
-      from: this.config.sender,
+    // No `context`: MailerService then leaves {{...}} in subject and body alone, so text a
+    // user typed (already escaped by the templates) is never interpolated a second time.
+    await this.mailer.sendMail({
+      from: this.sender,
       to,
       subject: mail.subject,
       text: mail.text,
@@ -53,7 +75,7 @@ export class SmtpMailTransport extends MailTransport {
   }
 
   close(): void {
-    this.transporter.close();
+    this.mailer.getTransporter().close();
   }
 }
 

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { LazyModuleLoader } from '@nestjs/core';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { MailOutbox } from './mail-outbox.service';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailTransport, SmtpMailTransport } from './mail-transport';
+import { OutboxMetrics } from './outbox-metrics';
 import { OutboxWorker } from './outbox-worker.service';
 import { PgMailOutboxRepository } from './pg-mail-outbox.repository';
 
@@ -17,12 +19,13 @@ import { PgMailOutboxRepository } from './pg-mail-outbox.repository';
     { provide: MailOutboxRepository, useClass: PgMailOutboxRepository },
     {
       provide: MailTransport,
-      inject: [APP_CONFIG],
-      // No SMTP_URL: no transport; the worker logs (development) or holds the mail.
-      useFactory: (config: AppConfig) => (config.mail.smtpUrl ? new SmtpMailTransport(config.mail) : null),
+      inject: [APP_CONFIG, LazyModuleLoader],
+      // No SMTP_URL: no transport, and MailerModule is never loaded; the worker logs (development) or holds the mail.
+      useFactory: (config: AppConfig, lazyModules: LazyModuleLoader) => (config.mail.smtpUrl ? SmtpMailTransport.load(lazyModules, config.mail) : null),
     },
     MailOutbox,
     OutboxWorker,
+    OutboxMetrics,
   ],
   exports: [MailOutbox],
 })
