@@ -3,17 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import { configProblemsOf } from '../support/config-problems';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
 
 describe('configuration', () => {
   it('has working defaults for development (npm start with nothing set)', () => {
@@ -34,18 +26,18 @@ describe('configuration', () => {
     expect(loadConfig({ SESSION_CLEANUP_INTERVAL_SECONDS: '0' }).maintenance.expirySweepIntervalSeconds).toBe(0);
     // Both set: the new name wins; a bad old value is still reported under its own name.
     expect(loadConfig({ EXPIRY_SWEEP_INTERVAL_SECONDS: '60', SESSION_CLEANUP_INTERVAL_SECONDS: '900' }).maintenance.expirySweepIntervalSeconds).toBe(60);
-    expect(problemsOf({ SESSION_CLEANUP_INTERVAL_SECONDS: '-1' })).toEqual(['SESSION_CLEANUP_INTERVAL_SECONDS must be an integer from 0 to 86400']);
+    expect(configProblemsOf({ SESSION_CLEANUP_INTERVAL_SECONDS: '-1' })).toEqual(['SESSION_CLEANUP_INTERVAL_SECONDS must be an integer from 0 to 86400']);
   });
 
   it('names every bad variable at once and never prints a value', () => {
-    const problems = problemsOf({ PORT: 'eighty', GRPC_PORT: '70000', JWT_SECRET_KEY: 'short-secret-value', DB_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    const problems = configProblemsOf({ PORT: 'eighty', GRPC_PORT: '70000', JWT_SECRET_KEY: 'short-secret-value', DB_URL: 'mysql://x', LOG_LEVEL: 'loud' });
     const text = problems.join('\n');
     for (const name of ['PORT', 'GRPC_PORT', 'JWT_SECRET_KEY', 'DB_URL', 'LOG_LEVEL']) expect(text).toContain(name);
     for (const value of ['eighty', '70000', 'short-secret-value', 'mysql://x', 'loud']) expect(text).not.toContain(value);
   });
 
   it('requires a signing key in production and turns reflection off there', () => {
-    expect(problemsOf({ NODE_ENV: 'production' }).join()).toMatch(/JWT_SECRET_KEY or JWT_PRIVATE_KEY/);
+    expect(configProblemsOf({ NODE_ENV: 'production' }).join()).toMatch(/JWT_SECRET_KEY or JWT_PRIVATE_KEY/);
     const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(40) });
     expect(c.grpc.reflection).toBe(false);
     expect(c.observability.jsonLogs).toBe(true);
@@ -61,7 +53,7 @@ describe('configuration', () => {
       expect(printed).not.toContain('from-file-secret');
       expect(printed).toContain('[redacted]');
     }
-    expect(problemsOf({ SMTP_PASSWORD_FILE: path.join(dir, 'missing') }).join()).toMatch(/SMTP_PASSWORD_FILE cannot be read/);
+    expect(configProblemsOf({ SMTP_PASSWORD_FILE: path.join(dir, 'missing') }).join()).toMatch(/SMTP_PASSWORD_FILE cannot be read/);
   });
 });
 

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import { configProblemsOf } from '../support/config-problems';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
 
 describe('PASSWORD_MIN_LENGTH', () => {
   it('defaults to 8, the minimum the existing clients rely on', () => {
@@ -22,7 +14,7 @@ describe('PASSWORD_MIN_LENGTH', () => {
   });
 
   it.each(['7', '0', '65', '12.5', 'twelve', '-12', '8 chars'])('refuses %j, naming the variable and never the value', (value) => {
-    const problems = problemsOf({ PASSWORD_MIN_LENGTH: value });
+    const problems = configProblemsOf({ PASSWORD_MIN_LENGTH: value });
     expect(problems).toEqual(['PASSWORD_MIN_LENGTH must be an integer from 8 to 64']);
   });
 });

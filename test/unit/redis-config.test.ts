@@ -3,18 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import { configProblemsOf } from '../support/config-problems';
 import { describeRedisError } from '../../src/common/rate-limit/redis-client';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
 
 describe('REDIS_URL configuration', () => {
   it('is optional: without it the rate limiter counts per process', () => {
@@ -34,12 +26,12 @@ describe('REDIS_URL configuration', () => {
 
   it('refuses what is not a redis:// or rediss:// URL, naming the variable and never the value', () => {
     for (const bad of ['http://:pw-secret-1@redis:6379', 'not a url pw-secret-1', 'redis://:pw-secret-1@redis:6379/cache']) {
-      const problems = problemsOf({ REDIS_URL: bad }).join('\n');
+      const problems = configProblemsOf({ REDIS_URL: bad }).join('\n');
       expect(problems).toMatch(/^REDIS_URL /);
       expect(problems).not.toContain('pw-secret-1');
     }
-    expect(problemsOf({ REDIS_URL: 'rediss://user:pw@redis:6380/0' })).toEqual([]);
-    expect(problemsOf({ REDIS_TIMEOUT_MS: '0' }).join()).toMatch(/REDIS_TIMEOUT_MS/);
+    expect(configProblemsOf({ REDIS_URL: 'rediss://user:pw@redis:6380/0' })).toEqual([]);
+    expect(configProblemsOf({ REDIS_TIMEOUT_MS: '0' }).join()).toMatch(/REDIS_TIMEOUT_MS/);
   });
 
   it('error text logged about Redis never carries credentials', () => {

@@ -1,7 +1,8 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import { configProblemsOf } from '../support/config-problems';
 import { parseMfaKeys } from '../../src/config/mfa-keys';
 import { RecoveryCodeHasher } from '../../src/modules/totp/recovery-code-hasher';
 import { SecretCipher } from '../../src/modules/totp/secret-cipher';
@@ -11,15 +12,6 @@ import {
 
 const key = () => randomBytes(32).toString('base64');
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
 
 const cipherWith = (keys: string) => new SecretCipher(loadConfig({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: keys }));
 
@@ -31,7 +23,7 @@ describe('MFA_ENCRYPTION_KEY', () => {
     expect(only.key.equals(a)).toBe(true);
     expect(parseMfaKeys(` ${a.toString('base64url')} `)[0].key.equals(a)).toBe(true);
     const short = randomBytes(16).toString('base64');
-    const problems = problemsOf({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: short });
+    const problems = configProblemsOf({ NODE_ENV: 'test', MFA_ENCRYPTION_KEY: short });
     expect(problems.join('\n')).toContain('MFA_ENCRYPTION_KEY');
     expect(problems.join('\n')).not.toContain(short);
     const cipher = cipherWith(a.toString('base64'));
@@ -51,14 +43,14 @@ describe('MFA_ENCRYPTION_KEY', () => {
     const short = randomBytes(16).toString('base64');
     const good = key();
     for (const value of [short, `k1:${short}`, `k1:${good},k1:${key()}`, `bad kid:${good}`]) {
-      const problems = problemsOf({ MFA_ENCRYPTION_KEY: value });
+      const problems = configProblemsOf({ MFA_ENCRYPTION_KEY: value });
       expect(problems, value).toHaveLength(1);
       expect(problems[0]).toMatch(/^MFA_ENCRYPTION_KEY /);
       expect(problems[0]).not.toContain(good);
       expect(problems[0]).not.toContain(short);
     }
-    expect(problemsOf({ MFA_ENCRYPTION_KEY: `k1:${good}` })).toEqual([]);
-    expect(problemsOf({})).toEqual([]); // optional until someone enables TOTP
+    expect(configProblemsOf({ MFA_ENCRYPTION_KEY: `k1:${good}` })).toEqual([]);
+    expect(configProblemsOf({})).toEqual([]); // optional until someone enables TOTP
   });
 });
 
@@ -169,7 +161,7 @@ describe('REAUTH_MAX_AGE_MINUTES', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).sessions.reauthMaxAgeMinutes).toBe(10);
     expect(loadConfig({ NODE_ENV: 'test', REAUTH_MAX_AGE_MINUTES: '3' }).sessions.reauthMaxAgeMinutes).toBe(3);
     for (const bad of ['0', 'soon', '100000']) {
-      const problems = problemsOf({ REAUTH_MAX_AGE_MINUTES: bad });
+      const problems = configProblemsOf({ REAUTH_MAX_AGE_MINUTES: bad });
       expect(problems, bad).toHaveLength(1);
       expect(problems[0]).toMatch(/^REAUTH_MAX_AGE_MINUTES /);
     }
