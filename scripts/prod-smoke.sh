@@ -68,8 +68,8 @@ if [ -z "$ready" ]; then
 fi
 echo "prod-smoke: ready"
 
-cp "$root/scripts/prod-smoke-call.cjs" "$work/"
-(cd "$work" && "$node_bin" prod-smoke-call.cjs "127.0.0.1:$grpc_port")
+cp "$root/scripts/prod-smoke-call.mjs" "$work/"
+(cd "$work" && "$node_bin" prod-smoke-call.mjs "127.0.0.1:$grpc_port")
 
 kill -TERM "$pid"
 code=0

@@ -2,14 +2,16 @@
 // production dependencies resolve): SignUp with a malformed email must answer
 // INVALID_ARGUMENT with a google.rpc.Status in grpc-status-details-bin whose BadRequest
 // names the fields. Exits non-zero otherwise.
-'use strict';
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const loader = require('@grpc/proto-loader');
-const protobuf = require('protobufjs');
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as loader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const target = process.argv[2];
-const protoDir = path.join(__dirname, 'proto');
+const protoDir = path.join(here, 'proto');
 const definition = loader.loadSync(path.join(protoDir, 'auth/v1/auth.proto'), {
   keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir],
 });
