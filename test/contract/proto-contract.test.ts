@@ -212,3 +212,13 @@ describe('v2 protos', () => {
     }
   });
 });
+
+describe('enum lists', () => {
+  it('are what scripts/gen-enums.mjs reads from the proto descriptors (edit proto/, then run the script)', async () => {
+    // @ts-expect-error: a plain .mjs script without type declarations
+    const { generateEnums } = (await import('../../scripts/gen-enums.mjs')) as { generateEnums(): string };
+    const committed = fs.readFileSync(path.join(REPO_ROOT, 'src', 'common', 'grpc', 'enums.generated.ts'), 'utf8');
+    expect(committed).toBe(generateEnums());
+    expect(committed).toContain("'IDENTIFIER_TYPE_UNSPECIFIED', 'IDENTIFIER_TYPE_EMAIL', 'IDENTIFIER_TYPE_PHONE'");
+  });
+});

@@ -1,31 +1,7 @@
-/** Proto enums by value name, in number order (index = wire number). */
-export const IDENTIFIER_TYPE = ['IDENTIFIER_TYPE_UNSPECIFIED', 'IDENTIFIER_TYPE_EMAIL', 'IDENTIFIER_TYPE_PHONE'] as const;
-export type IdentifierType = (typeof IDENTIFIER_TYPE)[number];
+import { USER_STATUS, type UserRole, type UserStatus } from './enums.generated';
 
-export const AUTH_STATUS = [
-  'AUTH_STATUS_UNSPECIFIED', 'AUTH_STATUS_SUCCESS', 'AUTH_STATUS_MFA_REQUIRED', 'AUTH_STATUS_FAILED',
-  'AUTH_STATUS_LOCKED', 'AUTH_STATUS_SUSPENDED', 'AUTH_STATUS_PENDING',
-] as const;
-export type AuthStatus = (typeof AUTH_STATUS)[number];
-
-export const USER_ROLE = ['USER_ROLE_UNSPECIFIED', 'USER_ROLE_ADMIN', 'USER_ROLE_USER', 'USER_ROLE_GUEST'] as const;
-export type UserRole = (typeof USER_ROLE)[number];
-
-export const USER_STATUS = [
-  'USER_STATUS_UNSPECIFIED', 'USER_STATUS_PENDING', 'USER_STATUS_ACTIVE', 'USER_STATUS_SUSPENDED', 'USER_STATUS_DELETED',
-] as const;
-export type UserStatus = (typeof USER_STATUS)[number];
-
-export const MFA_METHOD = ['MFA_METHOD_UNSPECIFIED', 'MFA_METHOD_TOTP', 'MFA_METHOD_SMS', 'MFA_METHOD_EMAIL', 'MFA_METHOD_RECOVERY_CODE'] as const;
-export type MfaMethod = (typeof MFA_METHOD)[number];
-
-export const VERIFICATION_TYPE = ['VERIFICATION_TYPE_UNSPECIFIED', 'VERIFICATION_TYPE_EMAIL', 'VERIFICATION_TYPE_PHONE'] as const;
-export type VerificationType = (typeof VERIFICATION_TYPE)[number];
-
-export const OAUTH_PROVIDER = [
-  'OAUTH_PROVIDER_UNSPECIFIED', 'OAUTH_PROVIDER_GOOGLE', 'OAUTH_PROVIDER_GITHUB', 'OAUTH_PROVIDER_MICROSOFT',
-  'OAUTH_PROVIDER_APPLE', 'OAUTH_PROVIDER_FACEBOOK',
-] as const;
+/** The proto enums (value names in wire-number order), generated from proto/ by scripts/gen-enums.mjs. */
+export * from './enums.generated';
 
 /** Database role names and statuses as proto enum names (API.md: admin/user/guest). */
 export function roleToProto(role: string): UserRole {
