@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppConfig } from './config/app-config';
 import type { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { DomainError } from './common/errors/domain-error';
 import { toErrorView } from './common/errors/error-view';
 import { toRestErrorBody } from './common/errors/rest-error-body';
 import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
@@ -48,7 +49,9 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       new FastifyAdapter({
         bodyLimit: 1024 * 1024,
         trustProxy: false,
-        return503OnClosing: true,
+        // Requests arriving while the server drains get the REST error envelope from the
+        // onRequest hook below (Fastify's own 503 body is not the API's envelope).
+        return503OnClosing: false,
         forceCloseConnections: 'idle',
         requestIdHeader: false,
         genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
@@ -62,13 +65,16 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(app.get(Logger));
+    const readiness = app.get(ReadinessService);
+    const draining = toRestErrorBody(toErrorView(new DomainError('SERVICE_UNAVAILABLE', 'The service is shutting down; retry on another instance', { retryAfterSeconds: 1 })));
     app.getHttpAdapter().getInstance().addHook('onRequest', (req, reply, done) => {
       reply.header('x-request-id', req.id);
-      done();
+      if (!readiness.isShuttingDown) return done();
+      // A request that arrives once shutdown has begun is not started: in-flight ones finish.
+      void reply.status(503).header('retry-after', '1').header('connection', 'close').type('application/json').send(draining);
     });
     // Close only reaps keep-alive sockets idle at that moment; one whose request was still
     // running would stay open (keepAliveTimeout, 72 s) and hold shutdown to the full grace.
-    const readiness = app.get(ReadinessService);
     app.getHttpAdapter().getInstance().addHook('onSend', (_req, reply, payload, done) => {
       if (readiness.isShuttingDown) reply.header('connection', 'close');
       done(null, payload);
