@@ -17,6 +17,11 @@ const BAD_BODIES: unknown[] = [
   'just a string',
 ];
 
+/** A few KB of JSON nesting thousands of levels inside a field (recursive transformers would overflow the stack). */
+function deepJson(field: string, depth = 5000): string {
+  return `{"${field}":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+}
+
 describe('malformed input never produces a 5xx', () => {
   let app: TestApp;
   let token: string;
@@ -55,6 +60,29 @@ describe('malformed input never produces a 5xx', () => {
     }
     expect(calls).toBeGreaterThan(100);
     expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('answers a body nested thousands of levels deep with 400 naming the field, on every operation with a body', async () => {
+    const failures: string[] = [];
+    let calls = 0;
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops).filter((m) => ['post', 'put', 'patch'].includes(m))) {
+        const path = template.replace(/\{[^}]+\}/g, '0195c5a4-8a5e-7c3a-9f1e-2b3c4d5e6f70');
+        for (const field of ['identifier', 'clientInfo', 'refreshToken']) {
+          const res = await app.http(method.toUpperCase(), path, { token, raw: deepJson(field), headers: { 'content-type': 'application/json' } });
+          calls++;
+          const notImplemented = res.status === 501 && res.body?.error?.status === 'UNIMPLEMENTED';
+          if (res.status >= 500 && !notImplemented) failures.push(`${method.toUpperCase()} ${path} ${field} -> ${res.status} ${res.text.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(60);
+    expect(failures).toEqual([]);
+    const refused = await app.http('POST', '/v1/auth/authenticate', { raw: deepJson('identifier'), headers: { 'content-type': 'application/json' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual(expect.arrayContaining([
+      expect.objectContaining({ fieldViolations: expect.arrayContaining([expect.objectContaining({ field: expect.stringMatching(/^identifier(\.a)+$/) })]) }),
+    ]));
   }, 120_000);
 
   it('answers every unary gRPC method, called with empty and with oversized fields, without INTERNAL or UNKNOWN', async () => {

@@ -51,8 +51,33 @@ export class AppValidationPipe extends ValidationPipe {
       // class-validator on each call of ValidateCredentials and the like.
       return Object.create(metadata.metatype.prototype as object) as unknown;
     }
+    const tooDeep = deepestPathBeyond(value, MAX_NESTING);
+    if (tooDeep !== null) {
+      throw DomainError.validation([{ field: tooDeep, description: `is nested more than ${MAX_NESTING} levels deep` }]);
+    }
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * No message of the contract nests anywhere near this deep; class-transformer and
+ * class-validator recurse, so a JSON body nested thousands of levels (a few KB) would
+ * overflow the stack and answer 500. Checked without recursion before them.
+ */
+export const MAX_NESTING = 32;
+
+/** The field path at which `value` first nests deeper than `max` levels, or null. */
+export function deepestPathBeyond(value: unknown, max: number): string | null {
+  const stack: { node: unknown; depth: number; path: string }[] = [{ node: value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop()!;
+    if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) continue;
+    if (depth >= max) return path || '(body)';
+    for (const [key, child] of Object.entries(node)) {
+      if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1, path: path ? `${path}.${key}` : key });
+    }
+  }
+  return null;
 }
 
 const ruleless = new WeakMap<Type<unknown>, boolean>();
