@@ -60,6 +60,20 @@ describe('look-alike email identifiers are one account (NFKC + lower case, no in
     expect(await app.db.sql('SELECT email FROM users WHERE id = $1', [userId])).toEqual([{ email }]);
   });
 
+  it('refuses other spellings of the same mailbox (trailing dot, quoted local part, <...>, IP literal) on both transports, naming the field', async () => {
+    const email = uniqueEmail('victim');
+    expect((await app.http('POST', '/v1/auth/signup', { body: credentials(email) })).status).toBe(200);
+    const [local, domain] = email.split('@');
+    for (const variant of [`${email}.`, `"${local}"@${domain}`, `<${email}>`, `${local}@[127.0.0.1]`, `${local}..x@${domain}`]) {
+      const rest = await app.http('POST', '/v1/auth/signup', { body: credentials(variant, 'squat-pass-1') });
+      expect(rest.status, variant).toBe(400);
+      expect(JSON.stringify(rest.body.error.details)).toContain('"field":"identifier"');
+      const err = await app.auth.call('SignUp', forGrpc(credentials(variant, 'squat-pass-1'))).catch((e: GrpcError) => e);
+      expect((err as GrpcError).code, variant).toBe(3);
+    }
+    expect(await app.db.sql('SELECT 1 FROM users WHERE email LIKE $1', [`%${local}%`])).toHaveLength(1);
+  });
+
   it('answers a sign-up with the fullwidth form of a taken address exactly like the plain duplicate', async () => {
     const email = uniqueEmail('taken');
     expect((await app.http('POST', '/v1/auth/signup', { body: credentials(email) })).status).toBe(200);

@@ -51,7 +51,8 @@ export class AppValidationPipe extends ValidationPipe {
       // class-validator on each call of ValidateCredentials and the like.
       return Object.create(metadata.metatype.prototype as object) as unknown;
     }
-    const tooDeep = deepestPathBeyond(value, MAX_NESTING);
+    // Only request messages (DTO classes), never the gRPC call or metadata objects beside them.
+    const tooDeep = metadata.metatype && this.toValidate(metadata) ? deepestPathBeyond(value, MAX_NESTING) : null;
     if (tooDeep !== null) {
       throw DomainError.validation([{ field: tooDeep, description: `is nested more than ${MAX_NESTING} levels deep` }]);
     }

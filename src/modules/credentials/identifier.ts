@@ -5,9 +5,16 @@ export type IdentifierKind = 'email' | 'phone';
 
 export const EMAIL_MAX_LENGTH = 254;
 
-// The same rules as the email_address and phone_e164 domains of the core schema, so
-// a value accepted here never fails the database check.
-const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/u;
+// Stricter than the email_address domain of the core schema (so a value accepted here never
+// fails the database check): one spelling per mailbox. An unquoted local part of RFC 5322
+// atext in dot-separated runs, and a host name of at least
+// two labels, without a trailing dot. Quoted local parts, `<...>`, IP literals and
+// `example.com.` are refused: each names the same mailbox as a plain address, so accepting
+// them would let a second account squat someone's address.
+// ASCII atext, or any non-ASCII character (SMTPUTF8 local parts, RFC 6531); invisible ones are refused apart.
+const ATEXT = "(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\\x00-\\x7F\\s])+";
+const LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\p{M}-]{0,61}[\\p{L}\\p{N}\\p{M}])?';
+const EMAIL_PATTERN = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${LABEL}(?:\\.${LABEL})+$`, 'u');
 const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
 // Control (Cc) and format (Cf) characters: invisible, so `ad\u200Bmin@x.com` or an
 // address with a right-to-left override would look like another account's address.
