@@ -210,6 +210,13 @@ describe('Redis hung: a request never waits longer than REDIS_TIMEOUT_MS for it'
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(await storeErrors(app)).toBe(before + 1);
 
+    // While it still hangs, the next requests do not ask it again (each would wait for the
+    // timeout): nothing more is sent to Redis, and each is counted in this replica.
+    const held = relay.heldCount;
+    for (let i = 0; i < 4; i++) await app.http('POST', '/v1/auth/authenticate', { body: credentials(uniqueEmail('hung-burst'), 'wrong-pass-123') });
+    expect(relay.heldCount).toBe(held);
+    expect(await storeErrors(app)).toBe(before + 5);
+
     relay.thaw();
     await eventually(async () => {
       await app.http('POST', '/v1/auth/authenticate', { body });

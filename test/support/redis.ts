@@ -70,6 +70,11 @@ export class FreezableRelay {
     this.frozen = true;
   }
 
+  /** Chunks held back since freeze() (commands the service sent to the hung Redis, and their answers). */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
   thaw(): void {
     this.frozen = false;
     for (const send of this.held.splice(0)) send();

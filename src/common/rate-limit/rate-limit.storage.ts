@@ -11,6 +11,11 @@ import { RedisThrottlerStorage, type ThrottlerRecord } from './redis-throttler.s
 export const RATE_LIMIT_STORE_ERRORS = 'rate_limit_store_errors_total';
 /** One warning per outage and then at most one per minute, never one per request. */
 const WARN_EVERY_MS = 60_000;
+/**
+ * After a failure, Redis is left alone this long before it is asked again: a hung Redis
+ * would otherwise cost every request REDIS_TIMEOUT_MS, not just the first one.
+ */
+export const SHARED_RETRY_AFTER_MS = 2_000;
 
 /**
  * Where the rate limiter counts. With REDIS_URL: in Redis, shared by every
@@ -20,7 +25,9 @@ const WARN_EVERY_MS = 60_000;
  * refused and does not wait: it is counted in this process instead, i.e. the
  * limits degrade to per-replica ones (what a deployment without Redis has)
  * rather than to none, so a Redis outage neither takes sign-in down nor opens
- * it to unlimited guessing. Each failure counts in rate_limit_store_errors_total;
+ * it to unlimited guessing. After a failure Redis is asked again only after
+ * SHARED_RETRY_AFTER_MS, so a hung Redis costs one timeout, not one per request.
+ * Each request counted locally counts in rate_limit_store_errors_total;
  * the log gets a warning per outage (then at most one a minute) and a line when
  * Redis answers again. Readiness does not depend on Redis.
  */
@@ -32,6 +39,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnAppli
   private readonly shared?: RedisThrottlerStorage;
   private connecting?: Promise<void>;
   private failing = false;
+  /** Until when (epoch ms) requests count locally without asking Redis, after a failure. */
+  private localUntil = 0;
   private lastWarningAt = 0;
   private unreported = 0;
 
@@ -70,6 +79,11 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnAppli
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerRecord> {
     if (!this.shared) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    if (Date.now() < this.localUntil) {
+      // Counted as a store error too: this request was limited in this replica only.
+      this.storeErrors.inc();
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
     try {
       const record = await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
       if (this.failing) {
@@ -80,6 +94,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnAppli
     } catch (e) {
       this.storeErrors.inc();
       this.failing = true;
+      this.localUntil = Date.now() + SHARED_RETRY_AFTER_MS;
       this.warn(`Rate-limit store (Redis) failed: ${describeRedisError(e)}; counting in this replica until it answers again`);
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     }
