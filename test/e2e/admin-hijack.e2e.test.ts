@@ -10,6 +10,7 @@ import { bootTestApp, bootTestAppOn, type TestApp } from '../support/app';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';
 import { clientInfo, credentials, forGrpc, PASSWORD, uniqueEmail } from '../support/factories';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { linkTokenOf } from '../support/mail-links';
 import { collect, restStream, signUpAs, type Account } from '../support/users';
 
 const APP_URL = 'https://app.example.com';
@@ -224,11 +225,7 @@ describe('an email change ends the old address\'s hold on the account', () => {
     await smtp?.close();
   });
 
-  function tokenOf(mail: ReceivedMail, route: 'verify-email' | 'auth-reset'): string {
-    const link = mail.links.find((l) => l.startsWith(`${APP_URL}/${route}?`));
-    expect(link, `a ${route} link in: ${mail.text}`).toBeDefined();
-    return new URL(link!).searchParams.get('token')!;
-  }
+  const tokenOf = (mail: ReceivedMail, route: 'verify-email' | 'auth-reset'): string => linkTokenOf(mail, APP_URL, route);
   const confirmBody = (token: string) => ({ token, type: 'VERIFICATION_TYPE_EMAIL', installationId: randomUUID(), clientInfo: clientInfo('verify-device') });
 
   it('RecoveryStart that read the account before an email change committed mails no link to the old address', async () => {

@@ -6,17 +6,12 @@ import { bootTestApp, type TestApp } from '../support/app';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';
 import { clientInfo, credentials, forGrpc, PASSWORD, uniqueEmail } from '../support/factories';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { linkTokenOf } from '../support/mail-links';
 
 const APP_URL = 'https://app.example.com/portal';
 const NEW_PASSWORD = 'battery-staple-42';
 
-function tokenOf(mail: ReceivedMail, path: 'verify-email' | 'auth-reset'): string {
-  const link = mail.links.find((l) => l.startsWith(`${APP_URL}/${path}?`));
-  expect(link, `a ${path} link in: ${mail.text}`).toBeDefined();
-  const token = new URL(link!).searchParams.get('token');
-  expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  return token!;
-}
+const tokenOf = (mail: ReceivedMail, path: 'verify-email' | 'auth-reset'): string => linkTokenOf(mail, APP_URL, path);
 
 async function grpcError(p: Promise<unknown>): Promise<GrpcError> {
   return (await p.then(() => { throw new Error('expected a gRPC error'); }, (e: GrpcError) => e)) as GrpcError;

@@ -5,6 +5,7 @@ import { BackgroundTasks } from '../../src/modules/recovery/background-tasks';
 import { bootTestApp, type TestApp } from '../support/app';
 import { clientInfo, credentials, forGrpc, uniqueEmail } from '../support/factories';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { linkTokenOf } from '../support/mail-links';
 
 const APP_URL = 'https://app.example.com/portal';
 const ATTACKER_PASSWORD = 'attacker-pass-1';
@@ -14,11 +15,7 @@ const SUCCESS = `${APP_URL}/email-verified?status=success`;
 const INVALID = `${APP_URL}/email-verified?status=error&code=invalid_token`;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-function tokenOf(mail: ReceivedMail, path: 'verify-email' | 'auth-reset'): string {
-  const link = mail.links.find((l) => l.startsWith(`${APP_URL}/${path}?`));
-  expect(link, `a ${path} link in: ${mail.text}`).toBeDefined();
-  return new URL(link!).searchParams.get('token')!;
-}
+const tokenOf = (mail: ReceivedMail, path: 'verify-email' | 'auth-reset'): string => linkTokenOf(mail, APP_URL, path);
 
 const confirmBody = (token: string) => ({ token, type: 'VERIFICATION_TYPE_EMAIL', installationId: randomUUID(), clientInfo: clientInfo('owner-device') });
 
