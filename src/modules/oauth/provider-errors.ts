@@ -1,0 +1,45 @@
+import { ClientError, ResponseBodyError } from 'openid-client';
+import { DomainError } from '../../common/errors/domain-error';
+import type { OAuthProviderName } from '../../config/oauth-config';
+
+/** openid-client codes that mean "the provider is down or misbehaving", not "this code is bad". */
+const PROVIDER_FAULTS = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_JSON']);
+
+export function providerUnavailable(provider: OAuthProviderName, cause?: unknown): DomainError {
+  return new DomainError('OAUTH_PROVIDER_UNAVAILABLE', `The ${provider} sign-in service did not answer properly; try again later`, { cause });
+}
+
+export function codeInvalid(provider: OAuthProviderName, cause?: unknown): DomainError {
+  return new DomainError('OAUTH_CODE_INVALID', `The ${provider} authorization code was refused or its answer did not validate; start again with GetOAuthUrl`, {
+    cause,
+    violations: [{ field: 'code', description: 'was refused by the provider or its answer did not validate' }],
+  });
+}
+
+/** The HTTP status an openid-client error carries (a provider's refusal), if any. */
+function statusOf(e: unknown): number | undefined {
+  if (e instanceof ResponseBodyError) return e.status;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Response ? cause.status : undefined;
+}
+
+/**
+ * What a failed exchange tells the client: timeouts, unreachable providers and 5xx
+ * answers are UNAVAILABLE (retry later); a refused code or an answer that does not
+ * validate (ID token issuer, audience, signature, nonce, expiry) is INVALID_ARGUMENT.
+ * Errors that did not come from the provider exchange (database, bugs) pass through.
+ * Messages never carry the code, tokens or the provider's error text.
+ */
+export function translateExchangeError(provider: OAuthProviderName, e: unknown): never {
+  if (e instanceof DomainError) throw e;
+  const status = statusOf(e);
+  if (status !== undefined && status >= 500) throw providerUnavailable(provider, e);
+  if (e instanceof ResponseBodyError) throw codeInvalid(provider, e);
+  if (e instanceof ClientError) throw PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
+  // fetch rejects with a TypeError when the connection fails; openid-client's argument checks carry ERR_INVALID_ARG_*.
+  if (e instanceof TypeError) {
+    throw String((e as { code?: unknown }).code ?? '').startsWith('ERR_INVALID_ARG') ? codeInvalid(provider, e) : providerUnavailable(provider, e);
+  }
+  if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) throw providerUnavailable(provider, e);
+  throw e;
+}
