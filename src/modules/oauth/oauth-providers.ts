@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, ClientSecretPost, Configuration, discovery, fetchUserInfo, type ClientAuth,
+  allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks, fetchUserInfo,
+  type ClientAuth,
 } from 'openid-client';
 import { DomainError } from '../../common/errors/domain-error';
 import type { AppConfig } from '../../config/app-config';
@@ -151,7 +152,9 @@ export class OAuthProviders {
       try {
         configuration = await discovery(new URL(settings.issuer), settings.clientId, undefined, auth, {
           timeout,
-          execute: insecure ? [allowInsecureRequests] : [],
+          // openid-client trusts an ID token from the token endpoint by TLS alone unless told to check its
+          // signature against the provider's JWKS (OIDC Core 3.1.3.7 allows either); we want the signature checked.
+          execute: insecure ? [allowInsecureRequests, enableNonRepudiationChecks] : [enableNonRepudiationChecks],
         });
       } catch (e) {
         throw providerUnavailable(settings.name, e);
