@@ -1,6 +1,6 @@
 import { DECORATORS, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_READ_ONLY, REQUIRED_PERMISSIONS } from '../auth/auth.decorators';
-import { IS_PUBLIC } from '../auth/public.decorator';
+import { ACCEPTS_CALLER, IS_PUBLIC } from '../auth/public.decorator';
 import { RATE_LIMIT_BUCKET } from '../rate-limit/rate-limited.decorator';
 import { ERROR_SCHEMA, errorHeaders, errorReasonsOf, errorResponses, errorSchemas, type OperationTraits } from './error-responses';
 import { RPC_ERRORS } from './operation-errors';
@@ -27,7 +27,7 @@ export const BEARER_SCHEME = 'bearer';
  * Completes what @nestjs/swagger generates from the controllers, in one place rather
  * than on each of ~80 handlers, keyed by method and path:
  * - operationId: the RPC's (from the proto `// REST:` comments), `_v2` for the v2 twins;
- * - security: `[]` for @Public() handlers, the bearer scheme for the rest;
+ * - security: `[]` for @Public() handlers (`[{}, bearer]` when they also take a token), the bearer scheme for the rest;
  * - path parameters the handler does not declare;
  * - the error responses each operation can answer, all with the one envelope;
  * - streams (SSE / NDJSON) and their resumption as they behave;
@@ -49,7 +49,9 @@ export function finishOpenApiDocument(document: OpenAPIObject, handlers: Map<str
       const rpc = rpcOf.get(key);
       op.operationId = explicitOperationId(handler) ?? rpc?.operationId ?? fallbackOperationId(handler);
       const isPublic = Reflect.getMetadata(IS_PUBLIC, handler.handler) === true;
-      op.security = isPublic ? [] : [{ [BEARER_SCHEME]: [] }];
+      // A public method that also takes a token (GetOAuthUrl: a link flow) says the token is optional.
+      const acceptsCaller = Reflect.getMetadata(ACCEPTS_CALLER, handler.handler) === true;
+      op.security = isPublic ? (acceptsCaller ? [{}, { [BEARER_SCHEME]: [] }] : []) : [{ [BEARER_SCHEME]: [] }];
       declarePathParameters(op, path);
       describeSuccess(op);
       // Error responses are computed, never hand-declared: drop what decorators said.
