@@ -257,6 +257,11 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
       expect(res.body.error.status).toBe('UNAVAILABLE');
       const slow = await hostileCode(microsoft, 'OAUTH_PROVIDER_MICROSOFT', 'slow', { sub: 'x' });
       expect((await failure(app.auth.call('ExchangeOAuthCode', { ...slow, ...grpcDevice() }))).code).toBe(grpc.status.UNAVAILABLE);
+      // Operators see which provider failed and how, without codes or tokens.
+      const warnings = app.logs.filter((l) => l.includes('OAuth provider call failed'));
+      expect(warnings.some((l) => l.includes('"provider":"microsoft"') && l.includes('"status":503'))).toBe(true);
+      expect(warnings.some((l) => l.includes('OAUTH_TIMEOUT'))).toBe(true);
+      for (const c of [down.code, slow.code]) expect(app.logs.join('\n')).not.toContain(c);
     });
 
     it('pre-account-takeover: a verified provider email links only to an account whose email is verified, with a notice mail', async () => {
@@ -345,6 +350,12 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
     });
 
     it('Apple: form_post response mode, a client secret JWT signed with the team key, email_verified as a string', async () => {
+      // First contact while Apple's discovery fails: UNAVAILABLE, and the failure is not kept.
+      apple.discoveryStatus = 503;
+      const down = await app.http('POST', '/v1/auth/oauth/url', { body: { provider: 'OAUTH_PROVIDER_APPLE', redirectUri: REDIRECT } });
+      expect(down.status).toBe(503);
+      expect(down.body.error.status).toBe('UNAVAILABLE');
+      apple.discoveryStatus = undefined;
       const email = uniqueEmail('apple');
       const c = await hostileCode(apple, 'OAUTH_PROVIDER_APPLE', 'ok', { sub: `000123.${randomUUID()}`, email, email_verified: 'true' });
       expect(new URL(c.authorizationUrl).searchParams.get('response_mode')).toBe('form_post');

@@ -15,6 +15,8 @@ export interface HostileUser {
 
 export interface HostileOp {
   readonly issuer: string;
+  /** Discovery answers this status instead of the metadata (undefined: the metadata). */
+  discoveryStatus?: number;
   /** The mode and user the next authorization gets. */
   next(mode: TokenMode, user: HostileUser): void;
   /** Follows the authorization URL (no login page) and returns the redirect back to the client. */
@@ -50,6 +52,7 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
   const tokenRequests: URLSearchParams[] = [];
   const authorizeRequests: URLSearchParams[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const op = {} as HostileOp;
 
   const sign = async (key: CryptoKey, claims: Record<string, unknown>, iat: number) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt(iat).setExpirationTime(iat + 600).sign(key);
@@ -59,6 +62,7 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
       const url = new URL(req.url ?? '/', issuer);
       const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
       if (url.pathname === '/.well-known/openid-configuration') {
+        if (op.discoveryStatus) return json(op.discoveryStatus, { error: 'down' });
         return json(200, {
           issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
           response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'],
@@ -109,7 +113,7 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
     })().catch((e: unknown) => res.writeHead(500).end(String(e)));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
+  Object.assign(op, {
     issuer, tokenRequests, authorizeRequests,
     next: (mode, user) => { pending = { mode, user }; },
     async authorize(authorizationUrl) {
@@ -121,5 +125,6 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
       server.closeAllConnections();
       server.close(() => resolve());
     }),
-  };
+  });
+  return op;
 }

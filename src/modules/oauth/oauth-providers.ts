@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks, fetchUserInfo,
   type ClientAuth,
@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { OPENID_PROVIDERS, type OAuthProviderConfig, type OAuthProviderName } from '../../config/oauth-config';
 import { AppleClientSecret } from './apple-client-secret';
 import type { OAuthFlow, ProviderIdentity } from './oauth.model';
-import { codeInvalid, providerUnavailable, translateExchangeError } from './provider-errors';
+import { codeInvalid, describeProviderFailure, providerUnavailable, translateExchangeError } from './provider-errors';
 import { FACEBOOK_API_VERSION, identityFromClaims, readFacebookUser, readGitHubUser } from './provider-users';
 
 /** Default scopes per provider; `openid` is always requested from OpenID providers (the nonce needs an ID token). */
@@ -39,6 +39,7 @@ export interface AuthorizationRequest {
  */
 @Injectable()
 export class OAuthProviders {
+  private readonly logger = new Logger('OAuth');
   private readonly configurations = new Map<OAuthProviderName, Promise<Configuration>>();
   private readonly appleSecret?: AppleClientSecret;
   /** The Apple secret the synchronous client authentication sends; refreshed before each token request. */
@@ -113,7 +114,11 @@ export class OAuthProviders {
       }
       return identityFromClaims(name, claims, userInfo);
     } catch (e) {
-      translateExchangeError(name, e);
+      const translated = translateExchangeError(name, e);
+      if (translated instanceof DomainError && translated.code === 'OAUTH_PROVIDER_UNAVAILABLE') {
+        this.logger.warn({ provider: name, failure: describeProviderFailure(e) }, 'OAuth provider call failed');
+      }
+      throw translated;
     }
   }
 
@@ -157,6 +162,7 @@ export class OAuthProviders {
           execute: insecure ? [allowInsecureRequests, enableNonRepudiationChecks] : [enableNonRepudiationChecks],
         });
       } catch (e) {
+        this.logger.warn({ provider: settings.name, failure: describeProviderFailure(e) }, 'OAuth provider discovery failed');
         throw providerUnavailable(settings.name, e);
       }
     } else {

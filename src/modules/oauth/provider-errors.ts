@@ -23,23 +23,37 @@ function statusOf(e: unknown): number | undefined {
   return cause instanceof Response ? cause.status : undefined;
 }
 
+/** What an operator may read about a failed provider call: codes and statuses, never messages, bodies or tokens. */
+export function describeProviderFailure(e: unknown): Record<string, unknown> {
+  const cause = (e as { cause?: unknown }).cause;
+  return {
+    type: e instanceof Error ? e.name : typeof e,
+    reason: (e as { code?: unknown }).code,
+    status: statusOf(e),
+    oauthError: e instanceof ResponseBodyError ? e.error : undefined,
+    cause: cause instanceof Error ? cause.name : undefined,
+  };
+}
+
 /**
  * What a failed exchange tells the client: timeouts, unreachable providers and 5xx
  * answers are UNAVAILABLE (retry later); a refused code or an answer that does not
  * validate (ID token issuer, audience, signature, nonce, expiry) is INVALID_ARGUMENT.
- * Errors that did not come from the provider exchange (database, bugs) pass through.
- * Messages never carry the code, tokens or the provider's error text.
+ * `invalid_client` is this server's configuration (client id or secret), not the
+ * caller's: UNAVAILABLE too. Errors that did not come from the provider exchange
+ * (database, bugs) are returned unchanged. Messages never carry the code, tokens or
+ * the provider's error text.
  */
-export function translateExchangeError(provider: OAuthProviderName, e: unknown): never {
-  if (e instanceof DomainError) throw e;
+export function translateExchangeError(provider: OAuthProviderName, e: unknown): unknown {
+  if (e instanceof DomainError) return e;
   const status = statusOf(e);
-  if (status !== undefined && status >= 500) throw providerUnavailable(provider, e);
-  if (e instanceof ResponseBodyError) throw codeInvalid(provider, e);
-  if (e instanceof ClientError) throw PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
+  if (status !== undefined && status >= 500) return providerUnavailable(provider, e);
+  if (e instanceof ResponseBodyError) return e.error === 'invalid_client' ? providerUnavailable(provider, e) : codeInvalid(provider, e);
+  if (e instanceof ClientError) return PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
   // fetch rejects with a TypeError when the connection fails; openid-client's argument checks carry ERR_INVALID_ARG_*.
   if (e instanceof TypeError) {
-    throw String((e as { code?: unknown }).code ?? '').startsWith('ERR_INVALID_ARG') ? codeInvalid(provider, e) : providerUnavailable(provider, e);
+    return String((e as { code?: unknown }).code ?? '').startsWith('ERR_INVALID_ARG') ? codeInvalid(provider, e) : providerUnavailable(provider, e);
   }
-  if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) throw providerUnavailable(provider, e);
-  throw e;
+  if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) return providerUnavailable(provider, e);
+  return e;
 }
