@@ -170,20 +170,25 @@ export class OAuthService {
     return this.finish(await this.users.findById(user.id), device, ip);
   }
 
-  /** A new passwordless account holding the identity; an unverified address is mailed a verification link. */
+  /**
+   * A new passwordless account holding the identity. It takes the provider's address only
+   * when the provider verified it: an unverified one stays on the link (ListLinkedProviders)
+   * but not on the account, so nobody can park someone else's address on an account they
+   * control and wait for its owner to verify it (the pre-account-takeover that verification
+   * mails would otherwise open; password sign-ups are guarded in EmailVerificationService).
+   */
   private async createAccount(identity: ProviderIdentity): Promise<UserRecord> {
+    const email = identity.emailVerified ? identity.email : null;
     let created: UserRecord;
     try {
       created = await this.db.transaction(async () => {
         const user = await this.users.create({
-          ...(identity.email ? { email: identity.email } : {}),
-          emailVerified: identity.emailVerified,
+          ...(email ? { email, emailVerified: true } : {}),
           passwordHash: null,
           status: 'active',
           displayName: identity.displayName,
         });
         await this.accounts.link(user.id, identity, this.clock.now());
-        if (identity.email && !identity.emailVerified) await this.accountMail.queueWelcomeVerification(user);
         return user;
       });
     } catch (e) {
