@@ -243,6 +243,9 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
         expect(res.text).not.toContain(c.code);
         expect(await app.db.sql('SELECT 1 FROM users WHERE email = $1', [email]), mode).toHaveLength(0);
       }
+      // A subject no OpenID provider may send (over 255 characters) is refused, not a database error.
+      const longSub = await hostileCode(microsoft, 'OAUTH_PROVIDER_MICROSOFT', 'ok', { sub: 's'.repeat(300), email: uniqueEmail('long'), email_verified: true });
+      expect((await exchange(longSub)).status).toBe(400);
       const wrongNonce = await hostileCode(microsoft, 'OAUTH_PROVIDER_MICROSOFT', 'wrong-nonce', { sub: 'x' });
       expect((await failure(app.auth.call('ExchangeOAuthCode', { ...wrongNonce, ...grpcDevice() }))).code).toBe(grpc.status.INVALID_ARGUMENT);
       // The control: the same provider with a proper ID token works.

@@ -32,6 +32,8 @@ function displayNameOf(...candidates: unknown[]): string {
  * (fetched for the same subject when the ID token has no address) fills in the address.
  */
 export function identityFromClaims(provider: OAuthProviderName, claims: IDToken, userInfo?: Record<string, unknown>): ProviderIdentity {
+  // OIDC Core caps `sub` at 255 ASCII characters; anything else is not an identity we can key on.
+  if (!/^[\x20-\x7E]{1,255}$/.test(claims.sub)) throw codeInvalid(provider);
   const source: Record<string, unknown> = claims.email !== undefined || !userInfo ? claims : userInfo;
   const email = emailOf(source.email);
   const verified = source.email_verified === true || source.email_verified === 'true';
