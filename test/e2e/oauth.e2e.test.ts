@@ -215,6 +215,12 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
       const swapped = await exchange({ code: a.code, state: b.state });
       expect(swapped.status).toBe(400);
       expect(swapped.body.error.status).toBe('INVALID_ARGUMENT');
+      // A GitHub code with a Google state goes to Google (the flow names the provider), which refuses it.
+      oauth2.nextGitHubUser({ id: 6_000_001 + Math.floor(Math.random() * 1e6), login: 'x', emails: [] });
+      const gh = await oauth2Code('OAUTH_PROVIDER_GITHUB');
+      const crossed = await exchange({ code: gh.code, state: (await googleCode(account)).state });
+      expect(crossed.status).toBe(400);
+      expect(crossed.body.error.status).toBe('INVALID_ARGUMENT');
       // a's flow is intact: its own state still works, once.
       expect((await exchange(a)).status).toBe(200);
       const c = await googleCode(account);
