@@ -422,6 +422,24 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
       // Signing in with it reaches the user it is linked to.
       oauth2.nextGitHubUser(ghUser);
       expect((await exchange(await oauth2Code('OAUTH_PROVIDER_GITHUB'))).body.user.userId).toBe(user.id);
+      // Linking it again is a no-op; a second GitHub identity for the same account is refused.
+      oauth2.nextGitHubUser(ghUser);
+      expect((await app.http('POST', '/v1/auth/oauth/link', { token: user.accessToken, body: await oauth2Code('OAUTH_PROVIDER_GITHUB', user.accessToken) })).status).toBe(204);
+      oauth2.nextGitHubUser({ ...ghUser, id: ghId + 1 });
+      const second = await app.http('POST', '/v1/auth/oauth/link', { token: user.accessToken, body: await oauth2Code('OAUTH_PROVIDER_GITHUB', user.accessToken) });
+      expect(second.status).toBe(400);
+      expect(second.body.error.status).toBe('FAILED_PRECONDITION');
+      expect(await app.db.sql('SELECT subject FROM oauth_accounts WHERE user_id = $1', [user.id])).toEqual([{ subject: String(ghId) }]);
+    });
+
+    it('a deleted account frees its identities: the next sign-in with one creates a new account', async () => {
+      const account = newGoogleAccount();
+      const first = await exchange(await googleCode(account));
+      await app.db.sql("UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = $1", [first.body.user.userId]);
+      const again = await exchange(await googleCode(account));
+      expect(again.body.status, again.text).toBe('AUTH_STATUS_SUCCESS');
+      expect(again.body.user.userId).not.toBe(first.body.user.userId);
+      expect(await app.db.sql('SELECT user_id FROM oauth_accounts WHERE provider = $1 AND subject = $2', ['google', account])).toEqual([{ user_id: again.body.user.userId }]);
     });
 
     it('unlinking refuses to remove the last way in, also when two unlinks race', async () => {
