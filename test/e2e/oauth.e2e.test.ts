@@ -231,10 +231,13 @@ describe('social sign-in (OAuth 2.0 / OpenID Connect) against real providers on 
       app.clock.advance(10 * 60_000 + 1);
       const expired = await app.auth.call('ExchangeOAuthCode', { ...late, ...grpcDevice() }).catch((e: GrpcError) => e);
       expect((expired as GrpcError).code).toBe(grpc.status.INVALID_ARGUMENT);
-      // The expiry sweep deletes expired flows and keeps live ones.
-      const live = await start('OAUTH_PROVIDER_GOOGLE');
+      // The expiry sweep deletes expired flows and keeps live ones (each new flow also clears up to 100).
+      const stale = await googleCode(account);
+      app.clock.advance(10 * 60_000 + 1);
       const swept = await app.running.app.get(ExpirySweeper).runOnce();
       expect(swept?.['OAuth flows']).toBeGreaterThanOrEqual(1);
+      expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE state_hash = $1', [sha256(stale.state)])).toHaveLength(0);
+      const live = await start('OAUTH_PROVIDER_GOOGLE');
       expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE expires_at <= $1', [app.clock.now()])).toHaveLength(0);
       expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE state_hash = $1', [sha256(live.state)])).toHaveLength(1);
     });

@@ -4,6 +4,9 @@ import type { OAuthProviderName } from '../../config/oauth-config';
 import type { OAuthFlow } from './oauth.model';
 import { OAuthFlowsRepository } from './oauth-flows.repository';
 
+/** Expired flows deleted per new flow: outpaces creation between sweeps, stays cheap. */
+const CLEANUP_BATCH = 100;
+
 interface FlowRow {
   provider: OAuthProviderName;
   redirect_uri: string;
@@ -26,6 +29,8 @@ export class PgOAuthFlowsRepository extends OAuthFlowsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [stateHash, flow.provider, flow.redirectUri, flow.codeVerifier, flow.nonce, flow.stateData, flow.userId, now, flow.expiresAt],
     );
+    // GetOAuthUrl is public: abandoned flows must not pile up until the next sweep.
+    await this.deleteExpired(now, CLEANUP_BATCH);
   }
 
   async consume(stateHash: Buffer, now: Date, userId?: string): Promise<OAuthFlow | null> {
