@@ -1,5 +1,4 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { OAuthProviderConfig } from '../../config/oauth-config';
 
 /** Apple accepts secrets up to six months old; a short life limits what a leaked one is worth. */
@@ -25,6 +24,8 @@ export class AppleClientSecret {
     const now = Math.floor(nowMs / 1000);
     if (this.cached && this.cached.expiresAt - RENEW_BEFORE_SECONDS > now) return this.cached.jwt;
     const { teamId, keyId } = this.provider.apple!;
+    // jose is ESM-only and loaded with openid-client anyway (its dependency): at first use.
+    const { SignJWT } = await import('jose');
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', kid: keyId })
       .setIssuer(teamId)

@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  allowInsecureRequests, authorizationCodeGrant, buildAuthorizationUrl, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks, fetchUserInfo,
-  type ClientAuth,
-} from 'openid-client';
+import type { ClientAuth, Configuration } from 'openid-client';
 import { DomainError } from '../../common/errors/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { OPENID_PROVIDERS, type OAuthProviderConfig, type OAuthProviderName } from '../../config/oauth-config';
 import { AppleClientSecret } from './apple-client-secret';
+import { loadOpenIdClient } from './openid-client.loader';
 import type { OAuthFlow, ProviderIdentity } from './oauth.model';
 import { codeInvalid, describeProviderFailure, providerUnavailable, translateExchangeError } from './provider-errors';
 import { FACEBOOK_API_VERSION, identityFromClaims, readFacebookUser, readGitHubUser } from './provider-users';
@@ -25,8 +23,13 @@ const DEFAULT_SCOPES: Readonly<Record<OAuthProviderName, readonly string[]>> = {
 export interface AuthorizationRequest {
   readonly redirectUri: string;
   readonly scopes: readonly string[];
+}
+
+/** A started authorization request: the URL and the secrets the flow record keeps. */
+export interface StartedAuthorization {
+  readonly url: URL;
   readonly state: string;
-  readonly codeChallenge: string;
+  readonly codeVerifier: string;
   readonly nonce: string | null;
 }
 
@@ -72,19 +75,24 @@ export class OAuthProviders {
     return [...new Set([...(this.isOpenId(name) ? ['openid'] : []), ...requested])];
   }
 
-  async authorizationUrl(name: OAuthProviderName, request: AuthorizationRequest): Promise<URL> {
+  /** A fresh state (256 bits), PKCE S256 verifier and, for OpenID providers, nonce, and the URL carrying them. */
+  async authorize(name: OAuthProviderName, request: AuthorizationRequest): Promise<StartedAuthorization> {
     const configuration = await this.configuration(name);
+    const oidc = await loadOpenIdClient();
+    const state = oidc.randomState();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const nonce = this.isOpenId(name) ? oidc.randomNonce() : null;
     const params: Record<string, string> = {
       redirect_uri: request.redirectUri,
       scope: request.scopes.join(' '),
-      state: request.state,
-      code_challenge: request.codeChallenge,
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     };
-    if (request.nonce) params.nonce = request.nonce;
+    if (nonce) params.nonce = nonce;
     // Apple answers with a form POST to the redirect URI when name or email is asked for.
     if (name === 'apple' && request.scopes.some((s) => s === 'email' || s === 'name')) params.response_mode = 'form_post';
-    return buildAuthorizationUrl(configuration, params);
+    return { url: oidc.buildAuthorizationUrl(configuration, params), state, codeVerifier, nonce };
   }
 
   /**
@@ -96,25 +104,26 @@ export class OAuthProviders {
     const name = flow.provider;
     const settings = this.settingsOf(name);
     const configuration = await this.configuration(name);
+    const oidc = await loadOpenIdClient();
     try {
       if (this.appleSecret && name === 'apple') this.appleSecretValue = await this.appleSecret.current();
-      const tokens = await authorizationCodeGrant(configuration, this.callbackUrl(configuration, flow.redirectUri, code, state), {
+      const tokens = await oidc.authorizationCodeGrant(configuration, this.callbackUrl(configuration, flow.redirectUri, code, state), {
         pkceCodeVerifier: flow.codeVerifier,
         expectedState: state,
         ...(flow.nonce ? { expectedNonce: flow.nonce } : {}),
       });
-      if (name === 'github') return await readGitHubUser(configuration, settings, tokens.access_token);
-      if (name === 'facebook') return await readFacebookUser(configuration, settings, tokens.access_token);
+      if (name === 'github') return await readGitHubUser(oidc, configuration, settings, tokens.access_token);
+      if (name === 'facebook') return await readFacebookUser(oidc, configuration, settings, tokens.access_token);
       const claims = tokens.claims();
       if (!claims) throw codeInvalid(name);
       let userInfo: Record<string, unknown> | undefined;
       // Some providers leave the address out of the ID token; UserInfo (same subject, checked) has it.
       if (claims.email === undefined && configuration.serverMetadata().userinfo_endpoint) {
-        userInfo = await fetchUserInfo(configuration, tokens.access_token, claims.sub);
+        userInfo = await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub);
       }
       return identityFromClaims(name, claims, userInfo);
     } catch (e) {
-      const translated = translateExchangeError(name, e);
+      const translated = translateExchangeError(oidc, name, e);
       if (translated instanceof DomainError && translated.code === 'OAUTH_PROVIDER_UNAVAILABLE') {
         this.logger.warn({ provider: name, failure: describeProviderFailure(e) }, 'OAuth provider call failed');
       }
@@ -149,6 +158,7 @@ export class OAuthProviders {
   }
 
   private async create(settings: OAuthProviderConfig): Promise<Configuration> {
+    const { allowInsecureRequests, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks } = await loadOpenIdClient();
     const insecure = this.config.oauth.allowInsecureHttp && new URL(settings.issuer).protocol === 'http:';
     const timeout = this.config.oauth.httpTimeoutMs / 1000;
     const auth: ClientAuth = settings.apple ? this.appleClientAuth() : ClientSecretPost(settings.clientSecret?.reveal());

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { calculatePKCECodeChallenge, randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 import { Clock } from '../../common/clock';
 import { hashOpaqueToken } from '../../common/crypto/opaque-token';
 import { DomainError } from '../../common/errors/domain-error';
@@ -55,7 +54,8 @@ export class OAuthService {
 
   /**
    * Starts a flow: a fresh state (256 bits), PKCE S256 verifier and, for OpenID
-   * providers, a nonce. A signed-in caller's flow is bound to it (only it can link with it).
+   * providers, a nonce (OAuthProviders.authorize). A signed-in caller's flow is bound
+   * to it (only it can link with it).
    */
   async startFlow(request: OAuthUrlRequest, callerId?: string): Promise<{ authorizationUrl: string; state: string }> {
     const settings = this.providers.settingsOf(request.provider);
@@ -63,15 +63,9 @@ export class OAuthService {
       throw DomainError.validation([{ field: 'redirectUri', description: `is not an allowed redirect URI for this provider (exact match with OAUTH_REDIRECT_URIS)` }]);
     }
     if (callerId) await this.activeUsers.getActiveUser(callerId);
-    const state = randomState();
-    const codeVerifier = randomPKCECodeVerifier();
-    const nonce = this.providers.isOpenId(request.provider) ? randomNonce() : null;
-    const url = await this.providers.authorizationUrl(request.provider, {
+    const { url, state, codeVerifier, nonce } = await this.providers.authorize(request.provider, {
       redirectUri: request.redirectUri,
       scopes: this.providers.scopesFor(request.provider, request.scopes),
-      state,
-      codeChallenge: await calculatePKCECodeChallenge(codeVerifier),
-      nonce,
     });
     const now = this.clock.now();
     const flow: OAuthFlow = {

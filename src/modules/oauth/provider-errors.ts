@@ -1,6 +1,6 @@
-import { ClientError, ResponseBodyError } from 'openid-client';
 import { DomainError } from '../../common/errors/domain-error';
 import type { OAuthProviderName } from '../../config/oauth-config';
+import type { OpenIdClientModule } from './openid-client.loader';
 
 /** openid-client codes that mean "the provider is down or misbehaving", not "this code is bad". */
 const PROVIDER_FAULTS = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_JSON']);
@@ -16,9 +16,14 @@ export function codeInvalid(provider: OAuthProviderName, cause?: unknown): Domai
   });
 }
 
+/** An OAuth error answer of the provider (openid-client's ResponseBodyError, named so it can be told without loading the library). */
+function isResponseBodyError(e: unknown): e is Error & { status: number; error: string } {
+  return e instanceof Error && e.name === 'ResponseBodyError';
+}
+
 /** The HTTP status an openid-client error carries (a provider's refusal), if any. */
 function statusOf(e: unknown): number | undefined {
-  if (e instanceof ResponseBodyError) return e.status;
+  if (isResponseBodyError(e)) return e.status;
   const cause = (e as { cause?: unknown }).cause;
   return cause instanceof Response ? cause.status : undefined;
 }
@@ -30,7 +35,7 @@ export function describeProviderFailure(e: unknown): Record<string, unknown> {
     type: e instanceof Error ? e.name : typeof e,
     reason: (e as { code?: unknown }).code,
     status: statusOf(e),
-    oauthError: e instanceof ResponseBodyError ? e.error : undefined,
+    oauthError: isResponseBodyError(e) ? e.error : undefined,
     cause: cause instanceof Error ? cause.name : undefined,
   };
 }
@@ -44,12 +49,12 @@ export function describeProviderFailure(e: unknown): Record<string, unknown> {
  * (database, bugs) are returned unchanged. Messages never carry the code, tokens or
  * the provider's error text.
  */
-export function translateExchangeError(provider: OAuthProviderName, e: unknown): unknown {
+export function translateExchangeError(oidc: OpenIdClientModule, provider: OAuthProviderName, e: unknown): unknown {
   if (e instanceof DomainError) return e;
   const status = statusOf(e);
   if (status !== undefined && status >= 500) return providerUnavailable(provider, e);
-  if (e instanceof ResponseBodyError) return e.error === 'invalid_client' ? providerUnavailable(provider, e) : codeInvalid(provider, e);
-  if (e instanceof ClientError) return PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
+  if (e instanceof oidc.ResponseBodyError) return e.error === 'invalid_client' ? providerUnavailable(provider, e) : codeInvalid(provider, e);
+  if (e instanceof oidc.ClientError) return PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
   // fetch rejects with a TypeError when the connection fails; openid-client's argument checks carry ERR_INVALID_ARG_*.
   if (e instanceof TypeError) {
     return String((e as { code?: unknown }).code ?? '').startsWith('ERR_INVALID_ARG') ? codeInvalid(provider, e) : providerUnavailable(provider, e);

@@ -1,8 +1,9 @@
-import { fetchProtectedResource, type Configuration, type IDToken } from 'openid-client';
+import type { Configuration, IDToken } from 'openid-client';
 import { normalizeIdentifier } from '../credentials/identifier';
 import type { OAuthProviderConfig, OAuthProviderName } from '../../config/oauth-config';
 import type { ProviderIdentity } from './oauth.model';
 import { codeInvalid, providerUnavailable } from './provider-errors';
+import type { OpenIdClientModule } from './openid-client.loader';
 
 /** Graph API version of the Facebook endpoints. */
 export const FACEBOOK_API_VERSION = 'v21.0';
@@ -48,8 +49,10 @@ export function identityFromClaims(provider: OAuthProviderName, claims: IDToken,
 }
 
 /** GET a user API resource with the access token; non-2xx and non-JSON answers are the provider's fault (UNAVAILABLE). */
-async function getJson(provider: OAuthProviderName, configuration: Configuration, accessToken: string, url: URL, headers: Record<string, string> = {}): Promise<unknown> {
-  const response = await fetchProtectedResource(configuration, accessToken, url, 'GET', undefined, new Headers({ accept: 'application/json', ...headers }));
+async function getJson(
+  oidc: OpenIdClientModule, provider: OAuthProviderName, configuration: Configuration, accessToken: string, url: URL, headers: Record<string, string> = {},
+): Promise<unknown> {
+  const response = await oidc.fetchProtectedResource(configuration, accessToken, url, 'GET', undefined, new Headers({ accept: 'application/json', ...headers }));
   if (response.status === 401 || response.status === 403) throw codeInvalid(provider);
   if (!response.ok) throw providerUnavailable(provider);
   const text = await readBounded(response);
@@ -88,12 +91,12 @@ function subjectOf(provider: OAuthProviderName, id: unknown): string {
  * primary address with `verified: true` is taken (verified); without one the account
  * gets no address from GitHub.
  */
-export async function readGitHubUser(configuration: Configuration, settings: OAuthProviderConfig, accessToken: string): Promise<ProviderIdentity> {
+export async function readGitHubUser(oidc: OpenIdClientModule, configuration: Configuration, settings: OAuthProviderConfig, accessToken: string): Promise<ProviderIdentity> {
   const api = settings.apiUrl!.replace(/\/+$/, '');
   const headers = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
-  const user = (await getJson('github', configuration, accessToken, new URL(`${api}/user`), headers)) as Record<string, unknown> | null;
+  const user = (await getJson(oidc, 'github', configuration, accessToken, new URL(`${api}/user`), headers)) as Record<string, unknown> | null;
   if (!user || typeof user !== 'object') throw providerUnavailable('github');
-  const emails = await getJson('github', configuration, accessToken, new URL(`${api}/user/emails`), headers);
+  const emails = await getJson(oidc, 'github', configuration, accessToken, new URL(`${api}/user/emails`), headers);
   const primary = Array.isArray(emails)
     ? (emails as Record<string, unknown>[]).find((e) => e && typeof e === 'object' && e.primary === true && e.verified === true)
     : undefined;
@@ -107,9 +110,9 @@ export async function readGitHubUser(configuration: Configuration, settings: OAu
  * unverified: it is stored on a new account (to be verified by mail) but never links
  * to, or takes over, an existing account.
  */
-export async function readFacebookUser(configuration: Configuration, settings: OAuthProviderConfig, accessToken: string): Promise<ProviderIdentity> {
+export async function readFacebookUser(oidc: OpenIdClientModule, configuration: Configuration, settings: OAuthProviderConfig, accessToken: string): Promise<ProviderIdentity> {
   const api = settings.apiUrl!.replace(/\/+$/, '');
-  const me = (await getJson('facebook', configuration, accessToken, new URL(`${api}/${FACEBOOK_API_VERSION}/me?fields=id,name,email`))) as Record<string, unknown> | null;
+  const me = (await getJson(oidc, 'facebook', configuration, accessToken, new URL(`${api}/${FACEBOOK_API_VERSION}/me?fields=id,name,email`))) as Record<string, unknown> | null;
   if (!me || typeof me !== 'object') throw providerUnavailable('facebook');
   return { provider: 'facebook', subject: subjectOf('facebook', me.id), email: emailOf(me.email), emailVerified: false, displayName: displayNameOf(me.name) };
 }
