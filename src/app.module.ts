@@ -11,7 +11,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { PortfolioModule } from './modules/portfolio/portfolio.module';
 import { RecoveryModule } from './modules/recovery/recovery.module';
-import { RoadmapModule } from './modules/roadmap/roadmap.module';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { RobloxVerificationModule } from './modules/roblox-verification/roblox-verification.module';
 import { TotpModule } from './modules/totp/totp.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
@@ -49,7 +49,7 @@ export class AppModule {
         UserAdminModule,
         RobloxVerificationModule,
         PortfolioModule,
-        RoadmapModule,
+        OAuthModule,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { mfaKeysProblem } from './mfa-keys';
 import { parseSmtpUrl } from './smtp-url';
 import { redisUrlProblem } from './redis-url';
 import type { Secret } from './secret';
+import { readOAuthConfig, type OAuthConfig } from './oauth-config';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -99,6 +100,8 @@ export interface AppConfig {
   readonly mfa: { readonly encryptionKeys?: Secret; readonly issuer: string };
   /** The Roblox users API (GET {apiUrl}/v1/users/{id}) and the lifetime of verification codes. */
   readonly roblox: { readonly apiUrl: string; readonly apiTimeoutMs: number; readonly codeTtlMinutes: number };
+  /** Social sign-in (src/config/oauth-config.ts): providers configured by OAUTH_<PROVIDER>_* variables. */
+  readonly oauth: OAuthConfig;
   readonly shutdownGraceMs: number;
 }
 
@@ -235,6 +238,7 @@ export function loadConfig(env: Env): AppConfig {
       apiTimeoutMs: r.int('ROBLOX_API_TIMEOUT_MS', 5000, 100, 60_000),
       codeTtlMinutes: r.int('ROBLOX_CODE_TTL_MINUTES', 60, 1, 7 * 24 * 60),
     },
+    oauth: readOAuthConfig(r, production),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
   };
   if (config.db.poolMin > config.db.poolMax) r.problems.push('DB_POOL_MIN must not exceed DB_POOL_MAX');

@@ -6,7 +6,7 @@ import { RequestMethod } from '@nestjs/common';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { describe, expect, it } from 'vitest';
 import { IS_READ_ONLY, REQUIRED_PERMISSIONS } from '../../src/common/auth/auth.decorators';
-import { IS_PUBLIC } from '../../src/common/auth/public.decorator';
+import { ACCEPTS_CALLER, IS_PUBLIC } from '../../src/common/auth/public.decorator';
 import { SERVED_GRPC_SERVICES } from '../../src/common/grpc/served-services';
 import { RATE_LIMIT_BUCKET, RATE_LIMIT_BY } from '../../src/common/rate-limit/rate-limited.decorator';
 import { APP_ROOT } from '../../src/paths';
@@ -18,7 +18,7 @@ import { APP_ROOT } from '../../src/paths';
  * forgotten on one side fails here.
  */
 type Handler = { owner: string; fn: (...args: unknown[]) => unknown };
-const POLICY_KEYS = { public: IS_PUBLIC, readOnly: IS_READ_ONLY, permissions: REQUIRED_PERMISSIONS, bucket: RATE_LIMIT_BUCKET, by: RATE_LIMIT_BY };
+const POLICY_KEYS = { public: IS_PUBLIC, acceptsCaller: ACCEPTS_CALLER, readOnly: IS_READ_ONLY, permissions: REQUIRED_PERMISSIONS, bucket: RATE_LIMIT_BUCKET, by: RATE_LIMIT_BY };
 
 function policyOf(h: Handler): Record<string, unknown> {
   return Object.fromEntries(Object.entries(POLICY_KEYS).map(([name, key]) => [name, Reflect.getMetadata(key, h.fn) ?? null]));

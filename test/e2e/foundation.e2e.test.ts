@@ -39,16 +39,17 @@ describe('foundation: hybrid app, errors, health, observability', () => {
     );
   });
 
-  it('answers a not-yet-built method with UNIMPLEMENTED naming the capability, on both transports', async () => {
-    const err = (await app.auth.call('GetOAuthUrl', { provider: 'OAUTH_PROVIDER_GOOGLE' }).catch((e: GrpcError) => e)) as GrpcError;
-    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(err.details).toMatch(/OAuth/);
-    const res = await app.http('POST', '/v1/auth/oauth/url', { body: {} });
-    expect(res.status).toBe(501);
-    expect(res.body.error).toMatchObject({ code: 501, status: 'UNIMPLEMENTED' });
-    expect(res.body.error.message).toMatch(/OAuth/);
-    expect((await app.http('POST', '/v2/auth/oauth/url', { body: {} })).status).toBe(501);
-    // Not in API.md's public list: a token is needed first, as it will be once built.
+  it('answers a social sign-in with an unconfigured provider FAILED_PRECONDITION naming it, on both transports', async () => {
+    const request = { provider: 'OAUTH_PROVIDER_GOOGLE', redirectUri: 'https://app.example.com/cb' };
+    const err = (await app.auth.call('GetOAuthUrl', request).catch((e: GrpcError) => e)) as GrpcError;
+    expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(err.details).toMatch(/OAUTH_PROVIDER_GOOGLE is not configured/);
+    const res = await app.http('POST', '/v1/auth/oauth/url', { body: { ...request, provider: 'OAUTH_PROVIDER_OIDC' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 400, status: 'FAILED_PRECONDITION' });
+    expect(res.body.error.message).toMatch(/OAUTH_PROVIDER_OIDC is not configured .*OAUTH_OIDC_CLIENT_ID/);
+    expect((await app.http('POST', '/v2/auth/oauth/url', { body: request })).status).toBe(400);
+    // Not in API.md's public list: a token is needed.
     expect((await app.http('GET', '/v1/auth/oauth/providers')).status).toBe(401);
   });
 
@@ -107,12 +108,13 @@ describe('foundation: hybrid app, errors, health, observability', () => {
   });
 
   it('exports rpc metrics for both transports', async () => {
-    await app.http('POST', '/v1/auth/oauth/url', { body: {} });
-    await app.auth.call('GetOAuthUrl', {}).catch(() => undefined);
+    const unconfigured = { provider: 'OAUTH_PROVIDER_GITHUB', redirectUri: 'https://app.example.com/cb' };
+    await app.http('POST', '/v1/auth/oauth/url', { body: unconfigured });
+    await app.auth.call('GetOAuthUrl', unconfigured).catch(() => undefined);
     const res = await app.http('GET', '/metrics');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/rpc_requests_total\{transport="http",method="POST \/v1\/auth\/oauth\/url",code="UNIMPLEMENTED"\} \d+/);
-    expect(res.text).toMatch(/rpc_requests_total\{transport="grpc",method="\/auth\.v1\.AuthService\/GetOAuthUrl",code="UNIMPLEMENTED"\} \d+/);
+    expect(res.text).toMatch(/rpc_requests_total\{transport="http",method="POST \/v1\/auth\/oauth\/url",code="FAILED_PRECONDITION"\} \d+/);
+    expect(res.text).toMatch(/rpc_requests_total\{transport="grpc",method="\/auth\.v1\.AuthService\/GetOAuthUrl",code="FAILED_PRECONDITION"\} \d+/);
     expect(res.text).toMatch(/rpc_request_duration_seconds_bucket/);
     expect(res.text).toMatch(/process_resident_memory_bytes/);
   });

@@ -15,7 +15,8 @@ const PUBLIC_RPCS = [
   'ExchangeOAuthCode', 'StartVerification', 'SignUpWithRoblox', 'SignInWithRoblox', 'GetProfile', 'ListExperiences', 'ListSkills',
 ];
 /** Public methods whose credential is in the request (a refresh token, an MFA challenge): they do answer 401. */
-const PUBLIC_WITH_401 = ['RefreshTokens', 'VerifyMfa'];
+// GetOAuthUrl: public, but a token sent along (to start a link flow) is checked.
+const PUBLIC_WITH_401 = ['RefreshTokens', 'VerifyMfa', 'GetOAuthUrl'];
 
 const ENVELOPE = '#/components/schemas/ErrorResponse';
 
@@ -87,7 +88,8 @@ describe('the served OpenAPI document holds up for generators and validators', (
     for (const { method, path, op } of operations(doc)) {
       const rpc = rpcOf(op.operationId);
       const isPublic = rpc ? PUBLIC_RPCS.includes(rpc) : path.endsWith('/verify-email');
-      expect(op.security, `${method} ${path}`).toEqual(isPublic ? [] : [{ bearer: [] }]);
+      const optional = rpc === 'GetOAuthUrl';
+      expect(op.security, `${method} ${path}`).toEqual(isPublic ? (optional ? [{}, { bearer: [] }] : []) : [{ bearer: [] }]);
       const answers401 = op.responses['401'] !== undefined;
       expect(answers401, `${method} ${path} 401`).toBe(!isPublic || PUBLIC_WITH_401.includes(rpc ?? ''));
     }
@@ -121,7 +123,8 @@ describe('the served OpenAPI document holds up for generators and validators', (
     expect(reasons('post', '/v1/auth/signup', 409)).toContain('USER_IDENTIFIER_TAKEN');
     expect(reasons('post', '/v1/auth/password/change', 429)).toContain('AUTH_LOCKED');
     expect(reasons('post', '/v1/users', 403)).toContain('PERMISSION_DENIED');
-    expect(reasons('post', '/v1/auth/oauth/url', 501)).toContain('NOT_IMPLEMENTED');
+    expect(reasons('post', '/v1/auth/oauth/exchange', 409)).toContain('OAUTH_EMAIL_IN_USE');
+    expect(reasons('delete', '/v1/auth/oauth/providers/{provider}', 400)).toContain('OAUTH_UNLINK_LAST_SIGN_IN');
     expect(reasons('delete', '/v1/roblox/link', 400)).toContain('FAILED_PRECONDITION');
     // A token-only method reads no session: no 403 for an inactive account.
     expect(doc.paths['/v1/auth/token/claims'].get.responses['403']).toBeUndefined();

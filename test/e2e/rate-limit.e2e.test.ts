@@ -75,6 +75,20 @@ describe('rate limits on public methods', () => {
     expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 
+  it('limits GetOAuthUrl and ExchangeOAuthCode per IP, each with its own budget, across transports', async () => {
+    const url = { provider: 'OAUTH_PROVIDER_GOOGLE', redirectUri: 'https://app.example.com/cb' };
+    const answers = [
+      (await app.http('POST', '/v1/auth/oauth/url', { body: url })).status,
+      await app.auth.call('GetOAuthUrl', url).catch((e: GrpcError) => e.code),
+      (await app.http('POST', '/v2/auth/oauth/url', { body: url })).status,
+    ];
+    expect(answers).toEqual([400, grpc.status.FAILED_PRECONDITION, 400]);
+    expect((await app.http('POST', '/v1/auth/oauth/url', { body: url })).status).toBe(429);
+    const exchange = { code: 'c', state: 's', ...credentials(uniqueEmail('rl-oauth')) };
+    for (let i = 0; i < 3; i++) expect((await app.http('POST', '/v1/auth/oauth/exchange', { body: exchange })).status).toBe(400);
+    expect(((await app.auth.call('ExchangeOAuthCode', forGrpc(exchange)).catch((e: GrpcError) => e)) as GrpcError).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
   it('keeps separate budgets per method and leaves authenticated methods alone', async () => {
     const signUp = await app.http('POST', '/v1/auth/signup', { body: credentials(uniqueEmail('rl2')) });
     expect(signUp.status).toBe(200);

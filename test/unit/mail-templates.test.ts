@@ -11,6 +11,7 @@ const SAMPLE: MailTemplateData = {
   'password-changed': { displayName: 'Ada', changedAt: '2026-03-01T10:00:00.000Z', timeZone: 'Europe/Berlin' },
   'mfa-disabled': { displayName: 'Ada', disabledAt: '2026-03-01T10:00:00.000Z', timeZone: 'Not/AZone' },
   'email-changed': { displayName: 'Ada', changedAt: '2026-03-01T10:00:00.000Z', timeZone: 'Europe/Berlin' },
+  'oauth-linked': { displayName: 'Ada', provider: 'Google', linkedAt: '2026-03-01T10:00:00.000Z', timeZone: 'Europe/Berlin' },
 };
 
 describe('mail templates', () => {

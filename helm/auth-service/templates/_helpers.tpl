@@ -113,7 +113,7 @@ DB_MIGRATE_ON_START and BOOTSTRAP_ADMIN_EMAIL are owned by the chart.
 {{- $secret := list "DB_PASSWORD" "JWT_SECRET_KEY" "JWT_PRIVATE_KEY" "SMTP_PASSWORD" "S3_SECRET_ACCESS_KEY" "MFA_ENCRYPTION_KEY" "BOOTSTRAP_ADMIN_PASSWORD" "REDIS_URL" }}
 {{- $_ := required "config.DB_URL is required (without it the app starts an embedded PostgreSQL)" .Values.config.DB_URL }}
 {{- range $key, $value := .Values.config }}
-{{- if or (has $key $secret) (hasSuffix "_FILE" $key) }}
+{{- if or (has $key $secret) (hasSuffix "_FILE" $key) (regexMatch "^OAUTH_[A-Z]+_(CLIENT_SECRET|PRIVATE_KEY)$" $key) }}
 {{- fail (printf "config.%s: secrets do not belong in the ConfigMap; list the key under secrets.files" $key) }}
 {{- end }}
 {{- if and (not (has $key $owned)) (not (kindIs "invalid" $value)) (ne (toString $value) "") }}

@@ -4,7 +4,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { DomainError } from '../errors/domain-error';
 import { AccessTokenVerifier, LiveSessionLookup } from './auth-ports';
 import { IS_READ_ONLY, REQUIRED_PERMISSIONS, attachPrincipal } from './auth.decorators';
-import { IS_PUBLIC } from './public.decorator';
+import { ACCEPTS_CALLER, IS_PUBLIC } from './public.decorator';
 import { hasPermissions } from './permissions';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.?[A-Za-z0-9\-_.+/=]*)$/i;
@@ -24,7 +24,8 @@ export class JwtAuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const handler = ctx.getHandler();
-    if (this.reflector.get<boolean>(IS_PUBLIC, handler)) return true;
+    const isPublic = this.reflector.get<boolean>(IS_PUBLIC, handler) === true;
+    if (isPublic && !(this.reflector.get<boolean>(ACCEPTS_CALLER, handler) && this.sendsAuthorization(ctx))) return true;
     if (ctx.getType() !== 'rpc' && ctx.getType() !== 'http') return false;
 
     const token = this.bearerTokenOf(ctx);
@@ -45,13 +46,19 @@ export class JwtAuthGuard implements CanActivate {
     return true;
   }
 
+  private sendsAuthorization(ctx: ExecutionContext): boolean {
+    return this.authorizationOf(ctx) !== undefined;
+  }
+
+  /** The raw authorization header (HTTP) or metadata value (gRPC). */
+  private authorizationOf(ctx: ExecutionContext): unknown {
+    if (ctx.getType() === 'rpc') return (ctx.getArgByIndex(1) as Metadata | undefined)?.get('authorization')[0];
+    if (ctx.getType() === 'http') return ctx.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization;
+    return undefined;
+  }
+
   private bearerTokenOf(ctx: ExecutionContext): string | undefined {
-    let header: unknown;
-    if (ctx.getType() === 'rpc') {
-      header = (ctx.getArgByIndex(1) as Metadata | undefined)?.get('authorization')[0];
-    } else {
-      header = ctx.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization;
-    }
+    const header = this.authorizationOf(ctx);
     if (typeof header !== 'string' || header.length > 8192) return undefined;
     return BEARER.exec(header)?.[1];
   }

@@ -59,6 +59,23 @@ export const ERROR_KIND = {
   ROBLOX_ACCOUNT_HAS_LINK: 'precondition',
   ROBLOX_NOT_LINKED: 'not_found',
   ROBLOX_UNLINK_LAST_SIGN_IN: 'precondition',
+  // oauth (social sign-in)
+  /** The provider named in the request has no OAUTH_<PROVIDER>_CLIENT_ID configured. */
+  OAUTH_PROVIDER_NOT_CONFIGURED: 'precondition',
+  /** Unknown, expired or used state (or a state of another user's link flow). */
+  OAUTH_STATE_INVALID: 'invalid',
+  /** The provider refused the code, or its answer (ID token, user) did not validate. */
+  OAUTH_CODE_INVALID: 'invalid',
+  /** The provider timed out, failed (5xx) or was unreachable. */
+  OAUTH_PROVIDER_UNAVAILABLE: 'unavailable',
+  /** The provider identity is linked to another account. */
+  OAUTH_IDENTITY_TAKEN: 'already_exists',
+  /** An account uses the provider's email address and cannot be linked by it: sign in to it and link from there. */
+  OAUTH_EMAIL_IN_USE: 'already_exists',
+  /** The caller's account has another identity of this provider linked; unlink it first. */
+  OAUTH_PROVIDER_HAS_LINK: 'precondition',
+  OAUTH_NOT_LINKED: 'not_found',
+  OAUTH_UNLINK_LAST_SIGN_IN: 'precondition',
   // portfolio
   PROFILE_NOT_FOUND: 'not_found',
   EXPERIENCE_NOT_FOUND: 'not_found',

@@ -8,6 +8,8 @@ const SECRET_KEYS = new Set([
   'password', 'newpassword', 'currentpassword', 'new_password', 'current_password', 'passwordhash', 'password_hash',
   'token', 'accesstoken', 'refreshtoken', 'access_token', 'refresh_token', 'setuptoken', 'challengetoken',
   'code', 'secret', 'authorization', 'cookie', 'set-cookie', 'verificationid', 'verification_id',
+  // OAuth: what a flow or a provider's answer carries.
+  'codeverifier', 'code_verifier', 'idtoken', 'id_token', 'clientsecret', 'client_secret', 'nonce',
 ]);
 const MAX_DEPTH = 6;
 

@@ -1,6 +1,6 @@
 import { DECORATORS, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_READ_ONLY, REQUIRED_PERMISSIONS } from '../auth/auth.decorators';
-import { IS_PUBLIC } from '../auth/public.decorator';
+import { ACCEPTS_CALLER, IS_PUBLIC } from '../auth/public.decorator';
 import { RATE_LIMIT_BUCKET } from '../rate-limit/rate-limited.decorator';
 import { ERROR_SCHEMA, errorHeaders, errorReasonsOf, errorResponses, errorSchemas, type OperationTraits } from './error-responses';
 import { RPC_ERRORS } from './operation-errors';
@@ -17,7 +17,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   users: 'users.v1 / users.v2 UserService: administration and self-service of accounts; list streams as SSE or NDJSON',
   roblox: 'roblox.v1 RobloxService: proving, signing up and signing in with a Roblox identity',
   portfolio: 'portfolio.v1 PortfolioService: public profiles, experiences and skills',
-  'not yet built': 'Contract methods whose capability has not been built: they answer 501 (UNIMPLEMENTED)',
+  oauth: 'auth.v1 / auth.v2 AuthService: social sign-in with Google, Microsoft, Apple, GitHub, Facebook or an OpenID provider (OAuth 2.0 / OpenID Connect)',
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -27,8 +27,8 @@ export const BEARER_SCHEME = 'bearer';
  * Completes what @nestjs/swagger generates from the controllers, in one place rather
  * than on each of ~80 handlers, keyed by method and path:
  * - operationId: the RPC's (from the proto `// REST:` comments), `_v2` for the v2 twins;
- * - security: `[]` for @Public() handlers, the bearer scheme for the rest;
- * - path parameters the handler does not declare (the roadmap's `{provider}`);
+ * - security: `[]` for @Public() handlers (`[{}, bearer]` when they also take a token), the bearer scheme for the rest;
+ * - path parameters the handler does not declare;
  * - the error responses each operation can answer, all with the one envelope;
  * - streams (SSE / NDJSON) and their resumption as they behave;
  * - servers, tags, and no schema that nothing uses.
@@ -49,10 +49,12 @@ export function finishOpenApiDocument(document: OpenAPIObject, handlers: Map<str
       const rpc = rpcOf.get(key);
       op.operationId = explicitOperationId(handler) ?? rpc?.operationId ?? fallbackOperationId(handler);
       const isPublic = Reflect.getMetadata(IS_PUBLIC, handler.handler) === true;
-      op.security = isPublic ? [] : [{ [BEARER_SCHEME]: [] }];
+      // A public method that also takes a token (GetOAuthUrl: a link flow) says the token is optional.
+      const acceptsCaller = Reflect.getMetadata(ACCEPTS_CALLER, handler.handler) === true;
+      op.security = isPublic ? (acceptsCaller ? [{}, { [BEARER_SCHEME]: [] }] : []) : [{ [BEARER_SCHEME]: [] }];
       declarePathParameters(op, path);
       describeSuccess(op);
-      // Error responses are computed, never hand-declared: drop what decorators said (the roadmap's 501).
+      // Error responses are computed, never hand-declared: drop what decorators said.
       for (const status of Object.keys(op.responses ?? {})) if (Number(status) >= 400) delete op.responses[status];
       op.responses = { ...op.responses, ...errorResponses(errorReasonsOf(traitsOf(op, path, handler, rpc))) };
       for (const tag of op.tags ?? []) tags.add(tag);

@@ -76,6 +76,18 @@ export class AccountMailService {
     return true;
   }
 
+  /** The "sign-in with <provider> was added" notice (an OAuth identity linked to the account). */
+  async queueOAuthLinked(user: MailRecipient, provider: string): Promise<boolean> {
+    if (!user.email) return false;
+    await this.outbox.enqueue({
+      to: user.email,
+      template: 'oauth-linked',
+      locale: user.locale,
+      data: { displayName: user.displayName, provider, linkedAt: this.clock.now().toISOString(), timeZone: user.timezone },
+    });
+    return true;
+  }
+
   private async queueVerificationLink(
     user: MailRecipient, template: 'welcome-verification' | 'email-verification', signupInstallationId: string | null,
   ): Promise<boolean> {

@@ -18,13 +18,15 @@ export interface MailTemplateData {
   'mfa-disabled': { readonly displayName: string; readonly disabledAt: string; readonly timeZone?: string };
   /** To the previous address: the account's email address was changed (never names the new one). */
   'email-changed': { readonly displayName: string; readonly changedAt: string; readonly timeZone?: string };
+  /** A social sign-in identity (Google, GitHub...) was linked to the account: by the user, or by its verified email. */
+  'oauth-linked': { readonly displayName: string; readonly provider: string; readonly linkedAt: string; readonly timeZone?: string };
 }
 
 export type MailTemplate = keyof MailTemplateData;
 
 export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'welcome-verification', 'email-verification', 'password-reset', 'set-password', 'password-changed', 'mfa-disabled',
-  'email-changed',
+  'email-changed', 'oauth-linked',
 ];
 
 /** One mail to queue: `MailOutbox.enqueue({ to, template, locale, data })`. */

@@ -17,7 +17,7 @@ export function presentUserSnapshot(user: UserRecord, wire: Wire): Record<string
     emailVerified: user.emailVerified,
     phoneVerified: user.phoneVerified,
     mfaEnabled: user.mfaEnabled,
-    linkedProviders: [],
+    linkedProviders: user.linkedProviders.map((p) => `OAUTH_PROVIDER_${p.toUpperCase()}`),
     avatarUrl: user.avatarUrl ?? '',
     hasPassword: user.passwordHash !== null,
     ...presentRobloxLink(user),

@@ -24,6 +24,7 @@ export interface UserRow {
   mfa_enabled?: boolean;
   roblox_user_id?: string | null;
   roblox_username?: string | null;
+  linked_providers?: string[];
 }
 
 /**
@@ -46,7 +47,8 @@ function translateWriteError(e: unknown): never {
 
 export const USER_COLUMNS = `u.id, u.email, u.phone, u.email_verified, u.phone_verified, u.password_hash, u.role, u.status,
   p.display_name, p.avatar_url, p.locale, p.timezone, u.created_at, u.updated_at, u.roblox_user_id, u.roblox_username,
-  EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id) AS mfa_enabled`;
+  EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id) AS mfa_enabled,
+  ARRAY(SELECT o.provider FROM oauth_accounts o WHERE o.user_id = u.id ORDER BY o.provider) AS linked_providers`;
 
 export function toUserRecord(r: UserRow): UserRecord {
   return {
@@ -65,6 +67,7 @@ export function toUserRecord(r: UserRow): UserRecord {
     mfaEnabled: r.mfa_enabled === true,
     robloxUserId: r.roblox_user_id ?? null,
     robloxUsername: r.roblox_username ?? null,
+    linkedProviders: r.linked_providers ?? [],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -109,8 +112,8 @@ export class PgUsersRepository extends UsersRepository {
       // One statement for both rows: atomic without a transaction of its own.
       const rows = await this.db.query<UserRow>(
         `WITH u AS (
-           INSERT INTO users (email, phone, password_hash, role, status, roblox_user_id, roblox_username, roblox_linked_at)
-           VALUES ($1, $2, $3, $4, $5, $9, $10, $11)
+           INSERT INTO users (email, phone, password_hash, role, status, roblox_user_id, roblox_username, roblox_linked_at, email_verified)
+           VALUES ($1, $2, $3, $4, $5, $9, $10, $11, $12)
            RETURNING *
          ), p AS (
            INSERT INTO user_profiles (user_id, display_name, locale, timezone)
@@ -122,6 +125,7 @@ export class PgUsersRepository extends UsersRepository {
           user.email ?? null, user.phone ?? null, user.passwordHash, user.role ?? 'user', user.status,
           user.displayName, user.locale || 'en', user.timezone || 'UTC',
           user.roblox?.userId ?? null, user.roblox?.username ?? null, user.roblox?.linkedAt ?? null,
+          user.emailVerified === true && user.email !== undefined,
         ],
       );
       return toUserRecord(rows[0]);
@@ -273,7 +277,8 @@ export class PgUsersRepository extends UsersRepository {
     // The "another way in" condition is part of the UPDATE, so it holds at the moment of the change.
     const count = await this.db.execute(
       `UPDATE users SET roblox_user_id = NULL, roblox_username = NULL, roblox_linked_at = NULL, updated_at = $2
-        WHERE id = $1 AND roblox_user_id IS NOT NULL AND (password_hash IS NOT NULL OR email IS NOT NULL)`,
+        WHERE id = $1 AND roblox_user_id IS NOT NULL
+          AND (password_hash IS NOT NULL OR email IS NOT NULL OR EXISTS (SELECT 1 FROM oauth_accounts o WHERE o.user_id = users.id))`,
       [userId, now],
     );
     return count === 1;

@@ -16,6 +16,8 @@ export interface UserRecord {
   /** The linked Roblox user (a positive 64-bit integer as a string), or null. */
   readonly robloxUserId: string | null;
   readonly robloxUsername: string | null;
+  /** OAuth providers linked to the account (oauth_accounts.provider names: google, github, ..., oidc), sorted. */
+  readonly linkedProviders: readonly string[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -24,6 +26,8 @@ export interface NewUser {
   readonly email?: string;
   readonly phone?: string;
   readonly passwordHash: string | null;
+  /** An address the creator has proof of (an OpenID provider asserting email_verified). Default false. */
+  readonly emailVerified?: boolean;
   readonly role?: string;
   readonly status: 'pending' | 'active';
   readonly displayName: string;

@@ -52,7 +52,7 @@ export abstract class UsersRepository {
   abstract linkRoblox(userId: string, link: RobloxLink): Promise<boolean>;
   /** Keeps the stored Roblox username current after a proof (Roblox usernames can change). */
   abstract refreshRobloxUsername(userId: string, robloxUserId: string, username: string): Promise<void>;
-  /** Removes the link unless the account has neither a password nor an email address (one conditional UPDATE); false when nothing changed. */
+  /** Removes the link unless the account has neither a password, an email address nor an OAuth identity (one conditional UPDATE); false when nothing changed. */
   abstract unlinkRoblox(userId: string, now: Date): Promise<boolean>;
   /** The account's display name and time zone as the portfolio edits them (user_profiles); undefined leaves a column. */
   abstract updateProfile(userId: string, changes: { readonly displayName?: string; readonly timezone?: string }, now: Date): Promise<void>;

@@ -55,4 +55,10 @@ export const DE: Catalog = {
     ],
     after: ['Falls Sie das nicht erwartet haben, wenden Sie sich sofort an den Support: Möglicherweise übernimmt jemand anderes Ihr Konto.'],
   }),
+  'oauth-linked': (d, h) => ({
+    subject: `Anmeldung mit ${d.provider} wurde zu Ihrem Konto hinzugefügt`,
+    greeting: hallo(d.displayName),
+    paragraphs: [`Am ${h.dateTime(d.linkedAt, d.timeZone)} wurde ein ${d.provider}-Konto mit dieser E-Mail-Adresse mit Ihrem Konto verknüpft. Sie können sich jetzt mit ${d.provider} anmelden.`],
+    after: [SICHERHEIT],
+  }),
 };

@@ -55,4 +55,10 @@ export const EN: Catalog = {
     ],
     after: ['If you did not expect this, contact support now: someone else may be taking over your account.'],
   }),
+  'oauth-linked': (d, h) => ({
+    subject: `${d.provider} sign-in was added to your account`,
+    greeting: hello(d.displayName),
+    paragraphs: [`On ${h.dateTime(d.linkedAt, d.timeZone)}, a ${d.provider} account with this email address was linked to your account. You can now sign in with ${d.provider}.`],
+    after: [SECURITY],
+  }),
 };

@@ -1,0 +1,130 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { freePort } from './ports';
+
+/** How the token endpoint misbehaves for the next code. */
+export type TokenMode = 'ok' | 'wrong-nonce' | 'wrong-aud' | 'wrong-iss' | 'expired' | 'foreign-key' | 'no-id-token' | 'status-503' | 'slow';
+
+export interface HostileUser {
+  sub: string;
+  email?: string;
+  email_verified?: boolean | string;
+  name?: string;
+}
+
+export interface HostileOp {
+  readonly issuer: string;
+  /** Discovery answers this status instead of the metadata (undefined: the metadata). */
+  discoveryStatus?: number;
+  /** The mode and user the next authorization gets. */
+  next(mode: TokenMode, user: HostileUser): void;
+  /** Follows the authorization URL (no login page) and returns the redirect back to the client. */
+  authorize(authorizationUrl: string): Promise<URL>;
+  /** The form bodies the token endpoint received, newest last. */
+  readonly tokenRequests: URLSearchParams[];
+  /** Query parameters of every authorization request. */
+  readonly authorizeRequests: URLSearchParams[];
+  close(): Promise<void>;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * An OpenID provider the test controls, signing ID tokens with jose: discovery, JWKS,
+ * an authorize endpoint that answers at once, and a token endpoint that can sign an ID
+ * token with a wrong nonce, audience or issuer, an expired one, one signed by a key
+ * not in its JWKS, or answer 503 / too late. It checks PKCE like a real one.
+ * `checkClientSecret` sees the client_secret of each token request (Apple's JWT).
+ */
+export async function startHostileOp(options: { clientId: string; checkClientSecret?: (secret: string) => Promise<boolean> }): Promise<HostileOp> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const foreign = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  let pending: { mode: TokenMode; user: HostileUser } = { mode: 'ok', user: { sub: 'nobody' } };
+  const codes = new Map<string, { mode: TokenMode; user: HostileUser; nonce?: string; challenge: string; redirectUri: string }>();
+  const tokenRequests: URLSearchParams[] = [];
+  const authorizeRequests: URLSearchParams[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const op = {} as HostileOp;
+
+  const sign = async (key: CryptoKey, claims: Record<string, unknown>, iat: number) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt(iat).setExpirationTime(iat + 600).sign(key);
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', issuer);
+      const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      if (url.pathname === '/.well-known/openid-configuration') {
+        if (op.discoveryStatus) return json(op.discoveryStatus, { error: 'down' });
+        return json(200, {
+          issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+          response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'],
+          code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: ['client_secret_post'],
+        });
+      }
+      if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
+      if (url.pathname === '/authorize') {
+        authorizeRequests.push(url.searchParams);
+        const code = randomBytes(16).toString('hex');
+        const q = url.searchParams;
+        codes.set(code, { ...pending, nonce: q.get('nonce') ?? undefined, challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '' });
+        const back = new URL(q.get('redirect_uri')!);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', q.get('state') ?? '');
+        return res.writeHead(302, { location: back.href }).end();
+      }
+      if (url.pathname === '/token' && req.method === 'POST') {
+        const form = new URLSearchParams(await body(req));
+        tokenRequests.push(form);
+        const grant = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        if (!grant) return json(400, { error: 'invalid_grant' });
+        const verifier = form.get('code_verifier') ?? '';
+        if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge || form.get('redirect_uri') !== grant.redirectUri) {
+          return json(400, { error: 'invalid_grant' });
+        }
+        if (form.get('client_id') !== options.clientId || (options.checkClientSecret && !(await options.checkClientSecret(form.get('client_secret') ?? '')))) {
+          return json(401, { error: 'invalid_client' });
+        }
+        if (grant.mode === 'status-503') return res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>');
+        if (grant.mode === 'slow') {
+          await new Promise<void>((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, 3_000); timers.add(t); });
+        }
+        const now = Math.floor(Date.now() / 1000);
+        const claims: Record<string, unknown> = {
+          ...grant.user,
+          iss: grant.mode === 'wrong-iss' ? 'http://127.0.0.1:1' : issuer,
+          aud: grant.mode === 'wrong-aud' ? 'someone-else' : options.clientId,
+          nonce: grant.mode === 'wrong-nonce' ? 'not-the-nonce' : grant.nonce,
+        };
+        const key = grant.mode === 'foreign-key' ? foreign.privateKey : privateKey;
+        const idToken = await sign(key, claims, grant.mode === 'expired' ? now - 7200 : now);
+        if (res.destroyed) return;
+        return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 3600, ...(grant.mode === 'no-id-token' ? {} : { id_token: idToken }) });
+      }
+      json(404, { error: 'not_found' });
+    })().catch((e: unknown) => res.writeHead(500).end(String(e)));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  Object.assign(op, {
+    issuer, tokenRequests, authorizeRequests,
+    next: (mode, user) => { pending = { mode, user }; },
+    async authorize(authorizationUrl) {
+      const res = await fetch(authorizationUrl, { redirect: 'manual' });
+      return new URL(res.headers.get('location')!);
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  });
+  return op;
+}
