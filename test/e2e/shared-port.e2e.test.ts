@@ -219,3 +219,71 @@ describe('one port: REST, gRPC and gRPC-Web on PORT', () => {
     }
   });
 });
+
+describe('gRPC-Web calls count against the browser\'s address, not the bridge\'s', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({ GRPC_PORT: '0', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '3', RATE_LIMIT_TTL_SECONDS: '60', TRUSTED_PROXIES: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('rate limits gRPC-Web by the client IP the HTTP side resolved (one client spent, another still served)', async () => {
+    const web = grpcWebClient(browserTransport(app.httpUrl), 'auth.v1.AuthService');
+    const attempt = (ip: string) =>
+      web.authenticate(forGrpc(credentials(uniqueEmail('rl'), 'wrong-pass-123')), { headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 3; i++) expect((await attempt('203.0.113.7')).status).toBe(3); // AUTH_STATUS_FAILED
+    const limited = webDetails(await attempt('203.0.113.7').catch((e: unknown) => e));
+    expect(limited.code).toBe(Code.ResourceExhausted);
+    expect(limited.details?.retryDelaySeconds).toBeGreaterThan(0);
+    expect((await attempt('198.51.100.9')).status).toBe(3);
+  });
+
+  it('a native client cannot forge the bridge\'s marker: its calls stay native gRPC from its own address', async () => {
+    const before = await rpcCount(app, 'grpc', '/auth.v1.AuthService/Authenticate', 'OK');
+    const forged = (n: number) =>
+      app.auth.call('Authenticate', forGrpc(credentials(uniqueEmail('forge'), 'wrong-pass-123')), { 'x-auth-service-bridge': `guess grpc-web 192.0.2.${n}` });
+    for (let i = 0; i < 3; i++) expect((await forged(i)).status).toBe('AUTH_STATUS_FAILED');
+    const err = (await forged(9).catch((e: GrpcError) => e)) as GrpcError;
+    expect(err.code).toBe(Code.ResourceExhausted);
+    expect(await rpcCount(app, 'grpc', '/auth.v1.AuthService/Authenticate', 'OK')).toBe(before + 3);
+    // The four gRPC-Web calls of the test above (three from one client, one from the other).
+    expect(await rpcCount(app, 'grpc-web', '/auth.v1.AuthService/Authenticate', 'OK')).toBe(4);
+  });
+});
+
+describe('GRPC_PORT=0: everything on PORT, and shutdown drains it', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp({ GRPC_PORT: '0', SHUTDOWN_GRACE_MS: '20000' });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('finishes in-flight calls of every protocol, does not wait for idle HTTP/2 connections, then stops accepting', async () => {
+    expect(app.running.grpcPort).toBe(0);
+    expect(app.grpcAddress).toBe(portAddress(app));
+    // An idle native connection and an idle gRPC-Web HTTP/2 connection, both on PORT.
+    const idle = grpcClient(portAddress(app), 'auth.v1');
+    await idle.call('SignUp', forGrpc(credentials(uniqueEmail('idle'))));
+    const h2Web = grpcWebClient(h2cTransport(app.httpUrl), 'auth.v1.AuthService');
+    await h2Web.signUp(forGrpc(credentials(uniqueEmail('idleweb'))));
+
+    const web = grpcWebClient(browserTransport(app.httpUrl), 'auth.v1.AuthService');
+    const inFlight = [
+      app.auth.call('SignUp', forGrpc(credentials(uniqueEmail('drain-native')))).then((r) => r.status),
+      web.signUp(forGrpc(credentials(uniqueEmail('drain-web')))).then((r) => (r.status === 1 ? 'AUTH_STATUS_SUCCESS' : String(r.status))),
+      grpcWebText(app.httpUrl, '/auth.v1.AuthService/SignUp', encode('auth.v1.SignUpRequest', forGrpc(credentials(uniqueEmail('drain-text'))))).then((r) => (r.trailers['grpc-status'] === '0' ? 'AUTH_STATUS_SUCCESS' : r.trailers['grpc-message'])),
+      app.http('POST', '/v1/auth/signup', { body: credentials(uniqueEmail('drain-rest')) }).then((r) => r.body.status),
+    ];
+    await new Promise((r) => setTimeout(r, 20));
+    await app.running.shutdown('test');
+    expect(await Promise.all(inFlight)).toEqual(Array(4).fill('AUTH_STATUS_SUCCESS'));
+    expect(app.logs.find((l) => /did not finish within/.test(l))).toBeUndefined();
+    idle.close();
+    const refusedNow = await fetch(`${app.httpUrl}/health/live`).then(() => false, () => true);
+    expect(refusedNow).toBe(true);
+  });
+});
