@@ -28,7 +28,8 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
   const url = await freshDatabase('auth_bench_shared');
   const env = { DB_URL: url, DB_MIGRATE_ON_START: 'true' };
   try {
-    await seedUsers(url, 1, await argon2.hash('bench-password-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }));
+    const hash = await argon2.hash('bench-password-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    let seeded = false;
     const grpcRun = async (address, metadata) => {
       if (h2load) return grpcH2load({ address, method: METHOD, headers: metadata, clients: 4, streams: CONCURRENCY / 4, durationSec });
       const client = authClient(address);
@@ -44,6 +45,9 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
       headers: { ...auth, 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' }, rawBody: grpcFrame(),
     });
     const tokenFrom = async (grpcAddress) => {
+      // Once the first server has migrated the database.
+      if (!seeded) await seedUsers(url, 1, hash);
+      seeded = true;
       const client = authClient(grpcAddress);
       const signIn = await unary(client, 'Authenticate', {
         identifier: 'bench-1@example.com', password: 'bench-password-1', installationId: { value: randomUUID() }, clientInfo: { deviceId: 'shared' },
@@ -51,13 +55,24 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
       client.close();
       return { authorization: `Bearer ${signIn.tokens.accessToken}` };
     };
+    /** A run plus the server's CPU time per answered request (less sensitive to the neighbours' load than req/s). */
+    const measured = async (server, load) => {
+      const cpu0 = server.cpuSeconds();
+      const t0 = Date.now();
+      const r = await load();
+      const wall = (Date.now() - t0) / 1000;
+      return { ...r, cpuUsPerRequest: ((server.cpuSeconds() - cpu0) / (r.rps * wall)) * 1e6 };
+    };
     const builds = {
       before: async () => {
         const server = await startServer({ port: PORT, grpcPort: GRPC_PORT, env, root: baseline.root });
         try {
           const auth = await tokenFrom(server.grpcAddress);
           await restRun(server, auth); // warm-up
-          return { 'before: REST on PORT': await restRun(server, auth), 'before: gRPC on GRPC_PORT': await grpcRun(server.grpcAddress, auth) };
+          return {
+            'before: REST on PORT': await measured(server, () => restRun(server, auth)),
+            'before: gRPC on GRPC_PORT': await measured(server, () => grpcRun(server.grpcAddress, auth)),
+          };
         } finally {
           await server.stop();
         }
@@ -68,10 +83,10 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
           const auth = await tokenFrom(`127.0.0.1:${PORT}`);
           await restRun(server, auth); // warm-up
           return {
-            'after: REST on PORT': await restRun(server, auth),
-            'after: gRPC on PORT (shared)': await grpcRun(`127.0.0.1:${PORT}`, auth),
-            'after: gRPC on GRPC_PORT (separate)': await grpcRun(server.grpcAddress, auth),
-            'after: gRPC-Web binary on PORT (HTTP/1.1, bridged)': await webRun(server, auth),
+            'after: REST on PORT': await measured(server, () => restRun(server, auth)),
+            'after: gRPC on PORT (shared)': await measured(server, () => grpcRun(`127.0.0.1:${PORT}`, auth)),
+            'after: gRPC on GRPC_PORT (separate)': await measured(server, () => grpcRun(server.grpcAddress, auth)),
+            'after: gRPC-Web binary on PORT (HTTP/1.1, bridged)': await measured(server, () => webRun(server, auth)),
           };
         } finally {
           await server.stop();
@@ -84,13 +99,15 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
       for (const b of order) for (const [k, r] of Object.entries(await builds[b]())) (results[k] ??= []).push(r);
     }
     const rps = (k) => median(results[k].map((r) => r.rps));
-    const ratio = (a, b) => `${((rps(a) / rps(b) - 1) * 100).toFixed(1)} %`;
+    const cpu = (k) => median(results[k].map((r) => r.cpuUsPerRequest));
+    const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+    const ratio = (a, b) => `${pct(rps(a) / rps(b) - 1)} req/s, ${pct(cpu(a) / cpu(b) - 1)} server CPU per request`;
     return [
       `GetAccessTokenClaims, ${CONCURRENCY} calls in flight, ${durationSec} s per run, ${rounds} rounds alternating the builds (ABBA). Baseline: ${baseline.ref}. gRPC load: ${h2load ? 'h2load (4 connections x 16 streams)' : 'grpc-js closed loop (h2load not installed)'}; REST and gRPC-Web load: autocannon (keep-alive). One server process at a time; load generators in the bench process.`,
       '',
-      '| what | req/s | p50 ms | p99 ms | errors |',
-      '|---|---|---|---|---|',
-      ...Object.entries(results).map(([k, rs]) => `| ${k} | ${summary(rs.map((r) => r.rps))} | ${summary(rs.map((r) => r.p50), 2)} | ${summary(rs.map((r) => r.p99), 2)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`),
+      '| what | req/s | server CPU µs per request | p50 ms | p99 ms | errors |',
+      '|---|---|---|---|---|---|',
+      ...Object.entries(results).map(([k, rs]) => `| ${k} | ${summary(rs.map((r) => r.rps))} | ${summary(rs.map((r) => r.cpuUsPerRequest))} | ${summary(rs.map((r) => r.p50), 2)} | ${summary(rs.map((r) => r.p99), 2)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`),
       '',
       `Shared port against before (medians): REST ${ratio('after: REST on PORT', 'before: REST on PORT')}, gRPC ${ratio('after: gRPC on PORT (shared)', 'before: gRPC on GRPC_PORT')}; in the same process, gRPC on PORT against GRPC_PORT: ${ratio('after: gRPC on PORT (shared)', 'after: gRPC on GRPC_PORT (separate)')}.`,
     ].join('\n');
