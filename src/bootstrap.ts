@@ -113,17 +113,17 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
 
     // gRPC-Web is bridged into the same grpc-js server (see GrpcWebBridge); the bridge's
     // in-memory connections enter through the shared port's injector, created below.
-    let sharedPort: SharedPort | undefined;
-    const bridge = new GrpcWebBridge((connection) => sharedPort!.inject(connection));
+    const port: { shared?: SharedPort } = {};
+    const bridge = new GrpcWebBridge((connection) => port.shared!.inject(connection));
     const grpcWeb = { bridge, origin: app.get(RequestOrigin), isDraining: () => readiness.isShuttingDown };
     registerGrpcWebRoutes(app.getHttpAdapter().getInstance(), grpcWeb);
     await app.startAllMicroservices();
-    sharedPort = shareHttpPortWithGrpc({
+    const sharedPort = (port.shared = shareHttpPortWithGrpc({
       httpServer: app.getHttpServer(),
       grpcServer: grpcServer.grpcServer(),
       onGrpcWebStream: grpcWebStreamHandler(grpcWeb),
       sniffTimeoutMs: PROTOCOL_SNIFF_TIMEOUT_MS,
-    });
+    }));
     await app.listen({ port: config.http.port, host: config.http.host });
 
     const httpPort = (app.getHttpServer().address() as { port: number }).port;
@@ -136,7 +136,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
         readiness.beginShutdown();
         // GOAWAY on PORT's HTTP/2 connections now: grpc-js would only send it once the HTTP
         // server has closed, and that waits for those very connections.
-        sharedPort?.drain(config.shutdownGraceMs);
+        sharedPort.drain(config.shutdownGraceMs);
         const closed = app.close().then(() => true);
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownGraceMs).unref());
         if (!(await Promise.race([closed, timedOut]))) bootLogger.warn(`In-flight work did not finish within ${config.shutdownGraceMs} ms`);

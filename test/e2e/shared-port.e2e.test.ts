@@ -6,7 +6,7 @@ import { bearer, grpcClient, type GrpcError } from '../support/grpc-client';
 import { healthCheck, reflectionListServices } from '../support/grpc-infra-clients';
 import { credentials, forGrpc, PASSWORD, uniqueEmail } from '../support/factories';
 import { signUpAs } from '../support/users';
-import { browserTransport, detailsOf, encode, grpcWebClient, grpcWebText, h2cTransport, messageDesc } from '../support/grpc-web-client';
+import { browserTransport, detailsOf, encode, googleGrpcWebText, grpcWebClient, grpcWebText, h2cTransport, messageDesc } from '../support/grpc-web-client';
 import { fromBinary } from '@bufbuild/protobuf';
 
 const ORIGIN = 'https://app.example.com';
@@ -103,6 +103,22 @@ describe('one port: REST, gRPC and gRPC-Web on PORT', () => {
     const emails = list.messages.map((m) => (fromBinary(messageDesc('users.v1.User'), m) as unknown as { email: string }).email);
     expect(emails).toContain(email);
     expect(await rpcCount(app, 'grpc-web-text', '/users.v1.UserService/ListUsers', 'OK')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('Google\'s grpc-web client in text mode signs up, validates its token and streams users through PORT', async () => {
+    const web = googleGrpcWebText(app.httpUrl);
+    const email = uniqueEmail('gweb');
+    const signUp = await web.unary('/auth.v1.AuthService/SignUp', 'auth.v1.SignUpRequest', 'auth.v1.AuthResponse', { ...forGrpc(credentials(email)), displayName: 'G' });
+    expect(signUp.status).toBe(1);
+    const auth = { authorization: `Bearer ${signUp.tokens.accessToken}` };
+    const valid = await web.unary('/auth.v1.AuthService/ValidateCredentials', 'auth.v1.ValidateCredentialsRequest', 'auth.v1.ValidateCredentialsResponse', {}, auth);
+    expect(valid.user.userId.value).toBe(signUp.user.userId.value);
+    const refused = await web.unary('/auth.v1.AuthService/ValidateCredentials', 'auth.v1.ValidateCredentialsRequest', 'auth.v1.ValidateCredentialsResponse', {}).catch((e: { code: number }) => e);
+    expect((refused as { code: number }).code).toBe(Code.Unauthenticated);
+
+    const admin = await signUpAs(app, 'admin', 'gwebadmin');
+    const users = await web.stream('/users.v1.UserService/ListUsers', 'users.v1.ListUsersRequest', 'users.v1.User', { query: email }, { authorization: `Bearer ${admin.accessToken}` });
+    expect(users.map((u: { email: string }) => u.email)).toEqual([email]);
   });
 
   it('gRPC-Web over cleartext HTTP/2 (connect-node, prior knowledge) reaches the same methods', async () => {

@@ -39,7 +39,6 @@ export function h2cTransport(baseUrl: string): Transport {
   return createNodeGrpcWebTransport({ baseUrl, httpVersion: '2', useBinaryFormat: true });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function grpcWebClient(transport: Transport, service: string): Client<any> {
   return createClient(serviceDesc(service), transport);
 }
@@ -102,4 +101,43 @@ export async function grpcWebText(baseUrl: string, method: string, request: Uint
 /** The google.rpc.Status details of a grpc-status-details-bin value (base64). */
 export function detailsOf(bin: string | undefined) {
   return bin ? decodeStatusDetails(Buffer.from(bin, 'base64')) : undefined;
+}
+
+/**
+ * The grpc-web package (Google's gRPC-Web client) in text mode (`application/grpc-web-text`,
+ * what it sends by default), running in Node on xhr2's XMLHttpRequest. Message types come
+ * from the descriptors above; serialisation is @bufbuild/protobuf's.
+ */
+export function googleGrpcWebText(baseUrl: string) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest ??= require('xhr2');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const grpcWeb = require('grpc-web') as typeof import('grpc-web');
+  const client = new grpcWeb.GrpcWebClientBase({ format: 'text' });
+  const descriptor = (path: string, type: 'unary' | 'server_streaming', request: string, response: string) => {
+    const req = messageDesc(request);
+    const res = messageDesc(response);
+    return new grpcWeb.MethodDescriptor(
+      path, type, Object as never, Object as never,
+      (init: Record<string, unknown>) => toBinary(req, create(req, init as never)),
+      (bytes: Uint8Array) => fromBinary(res, bytes),
+    );
+  };
+  return {
+    unary<T = any>(path: string, request: string, response: string, init: Record<string, unknown>, metadata: Record<string, string> = {}): Promise<T> {
+      return new Promise((resolve, reject) => {
+        client.rpcCall(`${baseUrl}${path}`, init, metadata, descriptor(path, 'unary', request, response), (err, res) => (err ? reject(err) : resolve(res as T)));
+      });
+    },
+    /** The messages of a server stream, with the first one's arrival reported to `onFirst`. */
+    stream<T = any>(path: string, request: string, response: string, init: Record<string, unknown>, metadata: Record<string, string> = {}): Promise<T[]> {
+      return new Promise((resolve, reject) => {
+        const items: T[] = [];
+        const call = client.serverStreaming(`${baseUrl}${path}`, init, metadata, descriptor(path, 'server_streaming', request, response));
+        call.on('data', (m) => items.push(m as T));
+        call.on('error', reject);
+        call.on('end', () => resolve(items));
+      });
+    },
+  };
 }
