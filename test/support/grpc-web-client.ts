@@ -109,9 +109,7 @@ export function detailsOf(bin: string | undefined) {
  * from the descriptors above; serialisation is @bufbuild/protobuf's.
  */
 export function googleGrpcWebText(baseUrl: string) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest ??= require('xhr2');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const grpcWeb = require('grpc-web') as typeof import('grpc-web');
   const client = new grpcWeb.GrpcWebClientBase({ format: 'text' });
   const descriptor = (path: string, type: 'unary' | 'server_streaming', request: string, response: string) => {
