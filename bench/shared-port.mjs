@@ -30,18 +30,18 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
   try {
     const hash = await argon2.hash('bench-password-1', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
     let seeded = false;
-    const grpcRun = async (address, metadata) => {
-      if (h2load) return grpcH2load({ address, method: METHOD, headers: metadata, clients: 4, streams: CONCURRENCY / 4, durationSec });
+    const grpcRun = async (address, metadata, seconds = durationSec) => {
+      if (h2load) return grpcH2load({ address, method: METHOD, headers: metadata, clients: 4, streams: CONCURRENCY / 4, durationSec: seconds });
       const client = authClient(address);
       try {
-        return await closedLoop({ concurrency: CONCURRENCY, durationMs: durationSec * 1000, worker: () => unary(client, 'GetAccessTokenClaims', {}, metadata) });
+        return await closedLoop({ concurrency: CONCURRENCY, durationMs: seconds * 1000, worker: () => unary(client, 'GetAccessTokenClaims', {}, metadata) });
       } finally {
         client.close();
       }
     };
-    const restRun = (server, auth) => httpLoad({ url: server.url, path: '/v1/auth/token/claims', headers: auth, connections: CONCURRENCY, durationSec });
-    const webRun = (server, auth) => httpLoad({
-      url: server.url, method: 'POST', path: METHOD, connections: CONCURRENCY, durationSec,
+    const restRun = (server, auth, seconds = durationSec) => httpLoad({ url: server.url, path: '/v1/auth/token/claims', headers: auth, connections: CONCURRENCY, durationSec: seconds });
+    const webRun = (server, auth, seconds = durationSec) => httpLoad({
+      url: server.url, method: 'POST', path: METHOD, connections: CONCURRENCY, durationSec: seconds,
       headers: { ...auth, 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' }, rawBody: grpcFrame(),
     });
     const tokenFrom = async (grpcAddress) => {
@@ -63,12 +63,17 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
       const wall = (Date.now() - t0) / 1000;
       return { ...r, cpuUsPerRequest: ((server.cpuSeconds() - cpu0) / (r.rps * wall)) * 1e6 };
     };
+    // A fresh process runs its first calls of each kind slower (JIT, caches): every path a
+    // round measures is warmed first, and the two gRPC ports of the new build take turns
+    // going first.
+    const WARM_UP_SEC = 3;
     const builds = {
-      before: async () => {
+      before: async (round) => {
         const server = await startServer({ port: PORT, grpcPort: GRPC_PORT, env, root: baseline.root });
         try {
           const auth = await tokenFrom(server.grpcAddress);
-          await restRun(server, auth); // warm-up
+          await restRun(server, auth, WARM_UP_SEC);
+          await grpcRun(server.grpcAddress, auth, WARM_UP_SEC);
           return {
             'before: REST on PORT': await measured(server, () => restRun(server, auth)),
             'before: gRPC on GRPC_PORT': await measured(server, () => grpcRun(server.grpcAddress, auth)),
@@ -77,17 +82,20 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
           await server.stop();
         }
       },
-      after: async () => {
+      after: async (round) => {
         const server = await startServer({ port: PORT, grpcPort: GRPC_PORT, env });
         try {
           const auth = await tokenFrom(`127.0.0.1:${PORT}`);
-          await restRun(server, auth); // warm-up
-          return {
-            'after: REST on PORT': await measured(server, () => restRun(server, auth)),
-            'after: gRPC on PORT (shared)': await measured(server, () => grpcRun(`127.0.0.1:${PORT}`, auth)),
-            'after: gRPC on GRPC_PORT (separate)': await measured(server, () => grpcRun(server.grpcAddress, auth)),
-            'after: gRPC-Web binary on PORT (HTTP/1.1, bridged)': await measured(server, () => webRun(server, auth)),
-          };
+          await restRun(server, auth, WARM_UP_SEC);
+          await grpcRun(`127.0.0.1:${PORT}`, auth, WARM_UP_SEC);
+          await grpcRun(server.grpcAddress, auth, WARM_UP_SEC);
+          await webRun(server, auth, WARM_UP_SEC);
+          const out = { 'after: REST on PORT': await measured(server, () => restRun(server, auth)) };
+          const grpcPorts = [['after: gRPC on PORT (shared)', `127.0.0.1:${PORT}`], ['after: gRPC on GRPC_PORT (separate)', server.grpcAddress]];
+          if (round % 2) grpcPorts.reverse();
+          for (const [name, address] of grpcPorts) out[name] = await measured(server, () => grpcRun(address, auth));
+          out['after: gRPC-Web binary on PORT (HTTP/1.1, bridged)'] = await measured(server, () => webRun(server, auth));
+          return out;
         } finally {
           await server.stop();
         }
@@ -96,14 +104,14 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
     const results = {};
     for (let i = 0; i < rounds; i++) {
       const order = i % 4 === 0 || i % 4 === 3 ? ['before', 'after'] : ['after', 'before'];
-      for (const b of order) for (const [k, r] of Object.entries(await builds[b]())) (results[k] ??= []).push(r);
+      for (const b of order) for (const [k, r] of Object.entries(await builds[b](i))) (results[k] ??= []).push(r);
     }
     const rps = (k) => median(results[k].map((r) => r.rps));
     const cpu = (k) => median(results[k].map((r) => r.cpuUsPerRequest));
     const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
     const ratio = (a, b) => `${pct(rps(a) / rps(b) - 1)} req/s, ${pct(cpu(a) / cpu(b) - 1)} server CPU per request`;
     return [
-      `GetAccessTokenClaims, ${CONCURRENCY} calls in flight, ${durationSec} s per run, ${rounds} rounds alternating the builds (ABBA). Baseline: ${baseline.ref}. gRPC load: ${h2load ? 'h2load (4 connections x 16 streams)' : 'grpc-js closed loop (h2load not installed)'}; REST and gRPC-Web load: autocannon (keep-alive). One server process at a time; load generators in the bench process.`,
+      `GetAccessTokenClaims, ${CONCURRENCY} calls in flight, ${durationSec} s per run after ${WARM_UP_SEC} s of warm-up of each path, ${rounds} rounds alternating the builds (ABBA) and, in the new build, which gRPC port goes first. Baseline: ${baseline.ref}. gRPC load: ${h2load ? 'h2load (4 connections x 16 streams)' : 'grpc-js closed loop (h2load not installed)'}; REST and gRPC-Web load: autocannon (keep-alive). One server process at a time; load generators in the bench process.`,
       '',
       '| what | req/s | server CPU µs per request | p50 ms | p99 ms | errors |',
       '|---|---|---|---|---|---|',

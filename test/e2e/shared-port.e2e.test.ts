@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { bootTestApp, type TestApp } from '../support/app';
@@ -216,6 +217,36 @@ describe('one port: REST, gRPC and gRPC-Web on PORT', () => {
     expect(rest.status).toBe(404);
   });
 
+  it('HTTP/1.1 on the shared port loses no byte: a request split after its first byte, a large body, two pipelined requests', async () => {
+    const { port } = new URL(app.httpUrl);
+    const raw = (parts: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (d) => (answer += d.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+        void (async () => {
+          for (const p of parts) {
+            socket.write(p);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+        })();
+      });
+    // "P" could still be the HTTP/2 preface: the service waits for more before deciding.
+    const split = await raw(['P', 'OST /v1/auth/signup HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}']);
+    expect(split).toMatch(/^HTTP\/1\.1 400 /);
+    expect(split).toContain('"field"');
+
+    const big = JSON.stringify({ ...credentials(uniqueEmail('big')), displayName: 'x'.repeat(900_000) });
+    const large = await app.http('POST', '/v1/auth/signup', { body: JSON.parse(big) });
+    expect(large.status).toBe(400);
+
+    const get = 'GET /health/live HTTP/1.1\r\nhost: x\r\n\r\n';
+    const pipelined = await raw([get + get.replace('\r\n\r\n', '\r\nconnection: close\r\n\r\n')]);
+    expect(pipelined.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+  });
+
   it('gRPC-Web never reaches grpc-js as native gRPC on HTTP/2 either: its trailers come in the body', async () => {
     const session = http2.connect(app.httpUrl);
     try {
@@ -294,7 +325,9 @@ describe('GRPC_PORT=0: everything on PORT, and shutdown drains it', () => {
       grpcWebText(app.httpUrl, '/auth.v1.AuthService/SignUp', encode('auth.v1.SignUpRequest', forGrpc(credentials(uniqueEmail('drain-text'))))).then((r) => (r.trailers['grpc-status'] === '0' ? 'AUTH_STATUS_SUCCESS' : r.trailers['grpc-message'])),
       app.http('POST', '/v1/auth/signup', { body: credentials(uniqueEmail('drain-rest')) }).then((r) => r.body.status),
     ];
-    await new Promise((r) => setTimeout(r, 20));
+    // Long enough for every request to have reached the server (a request still on its way
+    // when the server closes may meet a reset, as before the shared port).
+    await new Promise((r) => setTimeout(r, 150));
     await app.running.shutdown('test');
     expect(await Promise.all(inFlight)).toEqual(Array(4).fill('AUTH_STATUS_SUCCESS'));
     expect(app.logs.find((l) => /did not finish within/.test(l))).toBeUndefined();

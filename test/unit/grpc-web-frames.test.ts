@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Body, splitFrames } from '../../src/common/grpc-web/frames';
+import { decodeBase64Body, splitFrames, trailerFrame } from '../../src/common/grpc-web/frames';
 import { grpcWebModeOf } from '../../src/common/grpc-web/content-type';
 
 const frame = (payload: string, flag = 0) => {
@@ -26,6 +26,13 @@ describe('gRPC-Web framing helpers', () => {
     expect(await collect(splitFrames(chunks(all)))).toEqual(expected);
     // One byte at a time.
     expect(await collect(splitFrames(chunks(...[...all].map((b) => Buffer.from([b])))))).toEqual(expected);
+  });
+
+  it('encodes trailers as the gRPC-Web trailer frame', () => {
+    const f = trailerFrame({ 'grpc-status': '3', 'grpc-message': 'bad%20input', 'Grpc-Status-Details-Bin': 'CAM' });
+    expect(f[0]).toBe(0x80);
+    expect(f.readUInt32BE(1)).toBe(f.length - 5);
+    expect(f.subarray(5).toString('latin1')).toBe('grpc-status: 3\r\ngrpc-message: bad%20input\r\ngrpc-status-details-bin: CAM\r\n');
   });
 
   it('refuses a stream that ends inside a frame', async () => {

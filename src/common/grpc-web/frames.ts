@@ -1,3 +1,19 @@
+/** Flag of the frame that carries gRPC-Web's trailers (the gRPC-Web protocol spec). */
+const TRAILER_FLAG = 0x80;
+
+/**
+ * The gRPC-Web trailer frame: `name: value` lines joined by CRLF (names in lower case),
+ * prefixed like a message but with the trailer flag. Values are passed as grpc-js wrote them
+ * (grpc-message percent-encoded, -bin values base64), so nothing is escaped here.
+ */
+export function trailerFrame(trailers: Readonly<Record<string, string>>): Buffer {
+  const block = Buffer.from(Object.entries(trailers).map(([name, value]) => `${name.toLowerCase()}: ${value}\r\n`).join(''), 'latin1');
+  const head = Buffer.alloc(5);
+  head[0] = TRAILER_FLAG;
+  head.writeUInt32BE(block.length, 1);
+  return Buffer.concat([head, block]);
+}
+
 /**
  * Splits a byte stream of gRPC length-prefixed frames (1 flag byte, 4 length bytes, the
  * message) into whole frames, each yielded as one buffer with its prefix. Only text mode

@@ -1,11 +1,9 @@
 import * as http2 from 'node:http2';
 import { duplexPair, Readable, type Duplex } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
-import { encodeEnvelope } from '@connectrpc/connect/protocol';
-import { trailerFlag, trailerSerialize } from '@connectrpc/connect/protocol-grpc-web';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { BRIDGE_METADATA_KEY, bridgeMarker } from './bridge-marker';
-import { splitFrames } from './frames';
+import { splitFrames, trailerFrame } from './frames';
 
 export type GrpcWebMode = 'binary' | 'text';
 
@@ -133,8 +131,8 @@ async function* gRpcWebBody(stream: http2.ClientHttp2Stream, mode: GrpcWebMode):
   } catch {
     trailers = undefined;
   }
-  const end = trailers ? trailerOf(trailers) : { 'grpc-status': String(statusOfReset(stream.rstCode)), 'grpc-message': 'The call ended without a status' };
-  const frame = Buffer.from(encodeEnvelope(trailerFlag, trailerSerialize(new Headers(end))));
+  const end = trailers ? trailerOf(trailers) : { 'grpc-status': String(statusOfReset(stream.rstCode)), 'grpc-message': encodeURIComponent('The call ended without a status') };
+  const frame = trailerFrame(end);
   yield mode === 'text' ? Buffer.from(frame.toString('base64')) : frame;
 }
 

@@ -13,7 +13,11 @@ type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingH
 export interface SharedPort {
   /** Hands an in-memory connection to grpc-js (the gRPC-Web bridge's). */
   inject(connection: Duplex): void;
-  /** Shutdown: GOAWAY on every HTTP/2 connection (in-flight calls finish), reset after `graceMs`; undecided sockets closed. */
+  /**
+   * Shutdown: GOAWAY on every HTTP/2 connection (in-flight calls finish; reset after
+   * `graceMs`); new HTTP/2 connections are refused from now on. HTTP/1.1 ones still reach
+   * the HTTP server, which answers the draining 503 until it closes.
+   */
   drain(graceMs: number): void;
 }
 
@@ -36,16 +40,14 @@ export function shareHttpPortWithGrpc(args: {
   const injector = createInjector(grpcServer, args.onGrpcWebStream);
   const httpListeners = httpServer.listeners('connection') as ((socket: Socket) => void)[];
   httpServer.removeAllListeners('connection');
-  const undecided = new Set<Socket>();
+  let draining = false;
 
   httpServer.on('connection', (socket: Socket) => {
-    undecided.add(socket);
     let seen: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), args.sniffTimeoutMs);
     timer.unref();
     const settle = (): void => {
       clearTimeout(timer);
-      undecided.delete(socket);
       socket.removeListener('data', onData);
       socket.removeListener('error', ignore);
       socket.removeListener('close', settle);
@@ -59,7 +61,7 @@ export function shareHttpPortWithGrpc(args: {
       socket.pause();
       socket.unshift(seen);
       // Node's HTTP/2 session reads what is buffered on the socket first (the unshifted preface).
-      if (http2) return injector.injectConnection(socket);
+      if (http2) return draining ? void socket.destroy() : injector.injectConnection(socket);
       for (const listener of httpListeners) listener.call(httpServer, socket);
       // Paused above so nothing flows before the HTTP parser listens; it reads the unshifted bytes first.
       socket.resume();
@@ -73,7 +75,7 @@ export function shareHttpPortWithGrpc(args: {
   return {
     inject: (connection) => injector.injectConnection(connection),
     drain(graceMs) {
-      for (const socket of undecided) socket.destroy();
+      draining = true;
       injector.drain(graceMs);
     },
   };
