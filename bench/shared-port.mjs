@@ -68,7 +68,7 @@ export async function run({ rounds = 4, durationSec = 8 } = {}) {
     // going first.
     const WARM_UP_SEC = 3;
     const builds = {
-      before: async (round) => {
+      before: async () => {
         const server = await startServer({ port: PORT, grpcPort: GRPC_PORT, env, root: baseline.root });
         try {
           const auth = await tokenFrom(server.grpcAddress);
