@@ -28,6 +28,9 @@ export interface GrpcWebAnswer {
   readonly body?: Readable;
 }
 
+/** Past this stream id the bridge opens a new connection (ids are odd numbers below 2^31). */
+const MAX_STREAM_ID = 2 ** 31 - 1024;
+
 /** HTTP request headers that are not gRPC metadata (or that the bridge sets itself). */
 const NOT_METADATA = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'http2-settings',
@@ -99,10 +102,16 @@ export class GrpcWebBridge {
     this.session = undefined;
   }
 
-  /** One multiplexed in-memory HTTP/2 connection, replaced once grpc-js closes it (GOAWAY at shutdown). */
+  /**
+   * One multiplexed in-memory HTTP/2 connection, replaced once grpc-js closes it (GOAWAY at
+   * shutdown) or its stream ids run low (2^31 per connection; the old one finishes its calls).
+   */
   private sessionFor(): http2.ClientHttp2Session {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+    if (current && !current.closed && !current.destroyed) {
+      if ((current.state.nextStreamID ?? 0) < MAX_STREAM_ID) return current;
+      current.close();
+    }
     const [client, server] = duplexPair();
     this.inject(server);
     const session = http2.connect('http://grpc-web-bridge.invalid', { createConnection: () => client });
