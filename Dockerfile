@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1.7
 #
-# auth-service image: REST (Fastify) on 8080 and gRPC on 50051 from one Node process.
+# auth-service image: REST, gRPC (cleartext HTTP/2) and gRPC-Web on one port, 8080, from
+# one Node process. GRPC_PORT=50051 adds the separate gRPC-only listener older deployments use.
 #
 #   docker build -t auth-service .
-#   docker run -p 8080:8080 -p 50051:50051 -e DB_URL=postgres://... -e JWT_SECRET_KEY_FILE=/run/secrets/jwt auth-service
+#   docker run -p 8080:8080 -e DB_URL=postgres://... -e JWT_SECRET_KEY_FILE=/run/secrets/jwt auth-service
 #
 # The Node major of every FROM below must match the `node` devDependency in
 # package.json (checked by test/ops/deploy-artifacts.test.ts).
@@ -55,7 +56,7 @@ FROM node:24-bookworm-slim AS runtime
 # One malloc arena (argon2 buffers are reused, not multiplied per thread) and the small V8 semi-space keep idle RSS down (see BENCHMARKS.md).
 ENV NODE_ENV=production \
     PORT=8080 \
-    GRPC_PORT=50051 \
+    GRPC_PORT=0 \
     MALLOC_ARENA_MAX=1
 WORKDIR /app
 
@@ -73,7 +74,7 @@ COPY data ./data
 # runAsNonRoot can verify it without a runAsUser.
 USER 1000:1000
 
-EXPOSE 8080 50051
+EXPOSE 8080
 
 # No curl in the slim image: use Node's fetch.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { postgresVersion } from './lib/db.mjs';
 
-const ALL = ['footprint', 'signin', 'token-checked', 'refresh', 'stream'];
+const ALL = ['footprint', 'signin', 'token-checked', 'refresh', 'stream', 'shared-port'];
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = names.length ? names : ALL;
 for (const n of selected) if (!ALL.includes(n)) throw new Error(`unknown benchmark ${n}; one of ${ALL.join(', ')}`);

@@ -3,7 +3,8 @@
 # directory of its own (the Dockerfile's prod-deps + runtime stages), the migration Job's
 # command, then the image's CMD against PostgreSQL. It waits for /health/ready, makes one
 # gRPC call whose error carries binary details (google.rpc.BadRequest, decoded with the
-# production protobufjs), and stops the process with SIGTERM, which must exit 0.
+# production protobufjs) and one gRPC-Web call, both on the one port the image exposes
+# (GRPC_PORT=0, as in the Dockerfile), and stops the process with SIGTERM, which must exit 0.
 #
 # Needs a built dist/ (npm run build) and PostgreSQL on 127.0.0.1:5432 (trust auth).
 # Usage: bash scripts/prod-smoke.sh            (keeps nothing behind)
@@ -17,7 +18,6 @@ node_bin=$(npm exec --no -- node -p 'process.execPath')
 work=$(mktemp -d /tmp/auth-prod-smoke.XXXXXX)
 db="auth_prod_smoke_$$"
 http_port=${PROD_SMOKE_HTTP_PORT:-18480}
-grpc_port=${PROD_SMOKE_GRPC_PORT:-18481}
 pid=""
 
 cleanup() {
@@ -38,7 +38,7 @@ if [ -e "$work/node_modules/node/package.json" ]; then echo "prod-smoke: the nod
 psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
 export NODE_ENV=production DB_URL="postgres://postgres@127.0.0.1:5432/$db" \
   JWT_SECRET_KEY="prod-smoke-secret-0123456789abcdef0123456789" \
-  PORT="$http_port" GRPC_PORT="$grpc_port" HOST=127.0.0.1 GRPC_HOST=127.0.0.1 \
+  PORT="$http_port" GRPC_PORT=0 HOST=127.0.0.1 \
   MALLOC_ARENA_MAX=1 LOG_LEVEL=warn APP_URL=http://127.0.0.1:3000 \
   SMTP_URL="smtp://127.0.0.1:${PROD_SMOKE_SMTP_PORT:-18482}?tls=none"
 # SMTP_URL loads the mail transport (@nestjs-modules/mailer, nodemailer, lodash) at start, so a
@@ -69,7 +69,12 @@ fi
 echo "prod-smoke: ready"
 
 cp "$root/scripts/prod-smoke-call.mjs" "$work/"
-(cd "$work" && "$node_bin" prod-smoke-call.mjs "127.0.0.1:$grpc_port")
+(cd "$work" && "$node_bin" prod-smoke-call.mjs "127.0.0.1:$http_port")
+# gRPC-Web (binary, HTTP/1.1) on the same port: no token, so UNAUTHENTICATED in the headers.
+web=$(printf '\0\0\0\0\0' | curl -sS -D - -o /dev/null -X POST -H 'content-type: application/grpc-web+proto' \
+  --data-binary @- "http://127.0.0.1:$http_port/auth.v1.AuthService/ValidateCredentials" | tr -d '\r')
+if ! grep -qx 'grpc-status: 16' <<<"$web"; then echo "prod-smoke: gRPC-Web call failed:"; echo "$web"; exit 1; fi
+echo "prod-smoke: gRPC-Web answered UNAUTHENTICATED"
 
 kill -TERM "$pid"
 code=0

@@ -20,10 +20,20 @@ import { flushTelemetry } from './common/observability/telemetry';
 import { AppModule } from './app.module';
 import { ReadinessService } from './modules/health/readiness.service';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { RequestOrigin } from './common/network/request-origin';
+import { InProcessGrpcServer } from './common/grpc-web/in-process-grpc-server';
+import { GrpcWebBridge } from './common/grpc-web/grpc-web-bridge';
+import { GRPC_WEB_EXPOSED_HEADERS } from './common/grpc-web/content-type';
+import { grpcWebStreamHandler, registerGrpcWebRoutes } from './common/grpc-web/grpc-web-routes';
+import { shareHttpPortWithGrpc, type SharedPort } from './common/grpc-web/shared-port';
+
+/** How long a new connection on PORT may stay silent before it has shown which protocol it speaks. */
+const PROTOCOL_SNIFF_TIMEOUT_MS = 10_000;
 
 export interface RunningApp {
   readonly app: NestFastifyApplication;
   readonly httpPort: number;
+  /** The separate gRPC listener's port; 0 when GRPC_PORT=0 (gRPC on httpPort only). */
   readonly grpcPort: number;
   /** Readiness 503 first, then servers drain (bounded), then the pool and the embedded database close; telemetry is flushed last. */
   shutdown(reason?: string): Promise<void>;
@@ -35,7 +45,10 @@ export interface StartOptions {
   readonly logStream?: NodeJS.WritableStream;
 }
 
-/** Starts the whole service: database (embedded by default), REST and gRPC on one set of providers. */
+/**
+ * Starts the whole service: database (embedded by default); REST, gRPC and gRPC-Web on
+ * PORT (and gRPC alone on GRPC_PORT unless 0), all on one set of providers.
+ */
 export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
   // Before the app (and pino) exists: the same JSON-or-pretty choice as the rest of the log.
   NestLogger.overrideLogger(new ConsoleLogger({ json: config.observability.jsonLogs, colors: !config.observability.jsonLogs }));
@@ -80,7 +93,10 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       done(null, payload);
     });
     app.flushLogs();
-    if (config.http.corsAllowOrigins.length) app.enableCors({ origin: [...config.http.corsAllowOrigins], credentials: false });
+    // Request headers are reflected from the preflight (gRPC-Web clients send their metadata as
+    // headers: x-grpc-web, x-user-agent, grpc-timeout, authorization...); the gRPC status travels
+    // in response headers a browser script may only read when exposed.
+    if (config.http.corsAllowOrigins.length) app.enableCors({ origin: [...config.http.corsAllowOrigins], credentials: false, exposedHeaders: [...GRPC_WEB_EXPOSED_HEADERS] });
 
     // Registered on the app and inherited by the gRPC server: one pipeline for both transports.
     app.useGlobalFilters(app.get(AllExceptionsFilter));
@@ -88,21 +104,39 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app.useGlobalGuards(app.get(RateLimitGuard), app.get(JwtAuthGuard));
     app.useGlobalInterceptors(app.get(MetricsInterceptor));
 
+    const separateGrpc = config.grpc.port !== 0;
     const grpcUrl = `${config.grpc.host}:${config.grpc.port}`;
     const grpc = grpcOptions({ url: grpcUrl, reflection: config.grpc.reflection, health: readiness.grpcHealth });
-    app.connectMicroservice({ ...grpc, options: { ...grpc.options, gracefulShutdown: true } }, { inheritAppConfig: true });
+    const grpcServer = new InProcessGrpcServer({ ...grpc.options, gracefulShutdown: true }, separateGrpc);
+    app.connectMicroservice({ strategy: grpcServer }, { inheritAppConfig: true });
     setupOpenApi(app);
+
+    // gRPC-Web is bridged into the same grpc-js server (see GrpcWebBridge); the bridge's
+    // in-memory connections enter through the shared port's injector, created below.
+    const port: { shared?: SharedPort } = {};
+    const bridge = new GrpcWebBridge((connection) => port.shared!.inject(connection));
+    const grpcWeb = { bridge, origin: app.get(RequestOrigin), isDraining: () => readiness.isShuttingDown };
+    registerGrpcWebRoutes(app.getHttpAdapter().getInstance(), grpcWeb);
     await app.startAllMicroservices();
+    const sharedPort = (port.shared = shareHttpPortWithGrpc({
+      httpServer: app.getHttpServer(),
+      grpcServer: grpcServer.grpcServer(),
+      onGrpcWebStream: grpcWebStreamHandler(grpcWeb),
+      sniffTimeoutMs: PROTOCOL_SNIFF_TIMEOUT_MS,
+    }));
     await app.listen({ port: config.http.port, host: config.http.host });
 
     const httpPort = (app.getHttpServer().address() as { port: number }).port;
-    bootLogger.log(`REST on :${httpPort}, gRPC on ${grpcUrl}`);
+    bootLogger.log(`REST, gRPC and gRPC-Web on :${httpPort}${separateGrpc ? `, gRPC also on ${grpcUrl}` : ''}`);
 
     let closing: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown'): Promise<void> =>
       (closing ??= (async () => {
         bootLogger.log(`Shutting down (${reason})`);
         readiness.beginShutdown();
+        // GOAWAY on PORT's HTTP/2 connections now: grpc-js would only send it once the HTTP
+        // server has closed, and that waits for those very connections.
+        sharedPort.drain(config.shutdownGraceMs);
         const closed = app.close().then(() => true);
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.shutdownGraceMs).unref());
         if (!(await Promise.race([closed, timedOut]))) bootLogger.warn(`In-flight work did not finish within ${config.shutdownGraceMs} ms`);

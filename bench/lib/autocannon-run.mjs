@@ -1,11 +1,12 @@
 // autocannon, programmatically, with the bench's own CPU use measured.
 import autocannon from 'autocannon';
 
-export async function httpLoad({ url, connections = 32, durationSec = 10, method = 'GET', headers = {}, bodies, path = '/' }) {
+/** `bodies`: JSON bodies taken in turn; `rawBody`: one body sent as is (with the caller's content-type). */
+export async function httpLoad({ url, connections = 32, durationSec = 10, method = 'GET', headers = {}, bodies, rawBody, path = '/' }) {
   let n = 0;
   const requests = bodies
     ? [{ method, path, headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req) => ({ ...req, body: JSON.stringify(bodies[n++ % bodies.length]) }) }]
-    : [{ method, path, headers }];
+    : [{ method, path, headers, ...(rawBody ? { body: rawBody } : {}) }];
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const result = await autocannon({ url, connections, duration: durationSec, requests, pipelining: 1 });

@@ -49,10 +49,11 @@ export const START_ENV = Object.fromEntries(
     .filter((t) => /^[A-Z_]+=/.test(t)).map((t) => t.split('=')),
 );
 
-export async function startServer({ port, grpcPort, env = {}, args = START_FLAGS }) {
+/** `root`: another checkout's build (bench/lib/baseline.mjs) instead of this one's. */
+export async function startServer({ port, grpcPort, env = {}, args = START_FLAGS, root = ROOT }) {
   const started = process.hrtime.bigint();
-  const child = spawn(NODE, [...args, path.join(ROOT, 'dist/main.js')], {
-    cwd: ROOT,
+  const child = spawn(NODE, [...args, path.join(root, 'dist/main.js')], {
+    cwd: root,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',

@@ -25,6 +25,7 @@ const HEALTH_ROUTES = ['/health/live', '/health/ready'] as const;
 const LIVENESS_PATH = '/health/live';
 const READINESS_PATH = '/health/ready';
 const HTTP_PORT = 8080;
+/** The optional separate gRPC listener (service.ports.grpc > 0); gRPC is served on HTTP_PORT by default. */
 const GRPC_PORT = 50051;
 const SECRET_MOUNT = '/var/run/secrets/auth-service';
 const MIGRATE_SCRIPT = 'dist/database/migrate-cli.js';
@@ -219,7 +220,8 @@ describe('helm chart metadata and values', () => {
 
   it('values.yaml has the expected defaults', () => {
     expect(values.replicaCount).toBe(2);
-    expect(values.service.ports).toEqual({ http: HTTP_PORT, grpc: GRPC_PORT });
+    // One port by default: REST, gRPC and gRPC-Web on 8080; no separate gRPC listener.
+    expect(values.service.ports).toEqual({ http: HTTP_PORT, grpc: 0 });
     expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '160Mi' }, limits: { memory: '320Mi' } });
     expect(values.hpa.enabled).toBe(true);
     expect(values.hpa.minReplicas).toBeGreaterThanOrEqual(2);
@@ -329,9 +331,11 @@ describe('helm templates (static structure)', () => {
       }
     });
 
-    it('exposes 8080 as http and 50051 as grpc', () => {
-      const ports = Object.fromEntries((container().ports ?? []).map((p) => [p.name, p.containerPort]));
-      expect(ports).toEqual({ http: HTTP_PORT, grpc: GRPC_PORT });
+    it('exposes 8080 as http only by default, and 50051 as grpc with service.ports.grpc', () => {
+      const defaults = renderedContainer('deployment.yaml', 'Deployment').container;
+      expect(Object.fromEntries((defaults.ports ?? []).map((p) => [p.name, p.containerPort]))).toEqual({ http: HTTP_PORT });
+      const separate = renderedContainer('deployment.yaml', 'Deployment', { service: { ports: { grpc: GRPC_PORT } } }).container;
+      expect(Object.fromEntries((separate.ports ?? []).map((p) => [p.name, p.containerPort]))).toEqual({ http: HTTP_PORT, grpc: GRPC_PORT });
     });
 
     it('takes config from the ConfigMap and secrets as files', () => {
@@ -350,11 +354,18 @@ describe('helm templates (static structure)', () => {
     });
   });
 
-  it('Service exposes http and grpc (appProtocol grpc) on the container ports', () => {
-    const service = onlyDoc('Service', 'service.yaml');
+  it('Service exposes one port by default (no appProtocol: HTTP/1.1 and h2c share it)', () => {
+    const ports = (renderWith('service.yaml').find((d) => d.kind === 'Service')!.spec?.ports ?? []) as ServicePort[];
+    expect(ports.map((p) => p.name)).toEqual(['http']);
+    expect(ports[0]!.appProtocol).toBeUndefined();
+  });
+
+  it('Service exposes http and grpc (appProtocol grpc) on the container ports with service.ports.grpc', () => {
+    const separate = { service: { ports: { grpc: GRPC_PORT } } };
+    const service = renderWith('service.yaml', separate).find((d) => d.kind === 'Service')!;
     const ports = (service.spec?.ports ?? []) as ServicePort[];
     expect(ports.map((p) => p.name).sort()).toEqual(['grpc', 'http']);
-    const containerPorts = podSpecOf(onlyDoc('Deployment', 'deployment.yaml')).containers[0].ports ?? [];
+    const containerPorts = renderedContainer('deployment.yaml', 'Deployment', separate).container.ports ?? [];
     for (const p of ports) {
       const target = containerPorts.find((c) => c.name === p.targetPort || c.containerPort === p.targetPort);
       expect(target, `Service port ${p.name} targets a container port`).toBeDefined();
@@ -596,23 +607,24 @@ describe('helm templates rendered with values', () => {
     expect(renderWith('servicemonitor.yaml')).toEqual([]);
   });
 
-  it('makes native gRPC probes (grpc.health.v1: "liveness" for startup and liveness, the whole server for readiness) on the gRPC container port', () => {
+  it('makes native gRPC probes (grpc.health.v1: "liveness" for startup and liveness, the whole server for readiness) on the shared port', () => {
     const grpcProbes = { probes: { startup: { type: 'grpc' }, liveness: { type: 'grpc' }, readiness: { type: 'grpc' } } };
-    const { container } = renderedContainer('deployment.yaml', 'Deployment', grpcProbes);
-    const grpcPort = (container.ports ?? []).find((p) => p.name === 'grpc')?.containerPort;
-    expect(grpcPort).toBe(GRPC_PORT);
-    // Kubernetes' grpc probe takes a port number (no named ports). Liveness must not follow the
-    // database (an outage would restart every pod): the always-SERVING name the service reports.
-    for (const probe of [container.startupProbe, container.livenessProbe]) {
-      expect(probe?.grpc).toEqual({ port: grpcPort, service: 'liveness' });
-      expect(probe?.httpGet).toBeUndefined();
+    // Kubernetes' grpc probe takes a port number (no named ports): 8080 serves gRPC with or
+    // without the separate gRPC port. Liveness must not follow the database (an outage would
+    // restart every pod): the always-SERVING name the service reports.
+    for (const overrides of [grpcProbes, { ...grpcProbes, service: { ports: { grpc: GRPC_PORT } } }]) {
+      const { container } = renderedContainer('deployment.yaml', 'Deployment', overrides);
+      for (const probe of [container.startupProbe, container.livenessProbe]) {
+        expect(probe?.grpc).toEqual({ port: HTTP_PORT, service: 'liveness' });
+        expect(probe?.httpGet).toBeUndefined();
+      }
+      // No service: the server-wide status, which is readiness.
+      expect(container.readinessProbe?.grpc).toEqual({ port: HTTP_PORT });
+      expect(container.readinessProbe?.httpGet).toBeUndefined();
     }
-    // No service: the server-wide status, which is readiness.
-    expect(container.readinessProbe?.grpc).toEqual({ port: grpcPort });
-    expect(container.readinessProbe?.httpGet).toBeUndefined();
     // Mixed: readiness over gRPC, liveness stays HTTP.
     const mixed = renderedContainer('deployment.yaml', 'Deployment', { probes: { readiness: { type: 'grpc' } } }).container;
-    expect(mixed.readinessProbe?.grpc).toEqual({ port: GRPC_PORT });
+    expect(mixed.readinessProbe?.grpc).toEqual({ port: HTTP_PORT });
     expect(mixed.livenessProbe?.httpGet?.path).toBe(LIVENESS_PATH);
   });
 
@@ -835,9 +847,10 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
   });
 
-  it('exposes both ports and health-checks /health/live', () => {
+  it('exposes one port (REST, gRPC and gRPC-Web) with the separate gRPC listener off, and health-checks /health/live', () => {
     const exposed = finalOf('EXPOSE').flatMap((i) => i.args.split(/\s+/)).map((p) => Number(p.split('/')[0]));
-    expect(exposed).toEqual(expect.arrayContaining([HTTP_PORT, GRPC_PORT]));
+    expect(exposed).toEqual([HTTP_PORT]);
+    expect(finalOf('ENV').map((i) => i.args).join(' ')).toMatch(/\bGRPC_PORT=0\b/);
     const healthcheck = finalOf('HEALTHCHECK').at(-1)?.args ?? '';
     expect(healthcheck).toMatch(/\bCMD\b/);
     const path = /\/health\/[\w-]+/.exec(healthcheck)?.[0];

@@ -64,7 +64,8 @@ export async function bootTestAppOn(
   const clock = options.clock ?? new ManualClock(new Date());
   const running = await startApp(config, { clock, logStream });
   const httpUrl = `http://127.0.0.1:${port}`;
-  const grpcAddress = `127.0.0.1:${grpcPort}`;
+  // GRPC_PORT=0: no separate listener, gRPC is served on PORT.
+  const grpcAddress = config.grpc.port === 0 ? `127.0.0.1:${port}` : `127.0.0.1:${grpcPort}`;
   const auth = grpcClient(grpcAddress, 'auth.v1');
   const authV2 = grpcClient(grpcAddress, 'auth.v2');
   const users = grpcClient(grpcAddress, 'users.v1');

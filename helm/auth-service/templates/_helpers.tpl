@@ -121,7 +121,7 @@ DB_MIGRATE_ON_START and BOOTSTRAP_ADMIN_EMAIL are owned by the chart.
 {{- end }}
 {{- end }}
 PORT: "8080"
-GRPC_PORT: "50051"
+GRPC_PORT: {{ ternary "50051" "0" (ne (int .Values.service.ports.grpc) 0) | quote }}
 DB_MIGRATE_ON_START: {{ ternary "false" "true" .Values.migration.enabled | quote }}
 {{- if .Values.bootstrapAdmin.enabled }}
 BOOTSTRAP_ADMIN_EMAIL: {{ required "bootstrapAdmin.email is required when bootstrapAdmin.enabled is true" .Values.bootstrapAdmin.email | quote }}

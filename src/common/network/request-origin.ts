@@ -3,6 +3,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { bridgedCallOf } from '../grpc-web/bridge-marker';
 import { parseTrustedProxies, peerAddressOfGrpc, resolveClientIp, type TrustedProxies } from './client-ip';
 
 /** Every value of a header: a repeated x-forwarded-for must be read whole, not just its first copy. */
@@ -24,14 +25,22 @@ export class RequestOrigin {
   }
 
   ofHttp(req: FastifyRequest): string {
+    return this.ofConnection(req.socket?.remoteAddress, req.headers);
+  }
+
+  /** A request read off a socket directly (gRPC-Web over cleartext HTTP/2). */
+  ofConnection(remoteAddress: string | undefined, headers: Record<string, unknown>): string {
     return resolveClientIp(
-      req.socket?.remoteAddress,
-      { forwardedFor: all(req.headers['x-forwarded-for']), realIp: all(req.headers['x-real-ip']) },
+      remoteAddress,
+      { forwardedFor: all(headers['x-forwarded-for']), realIp: all(headers['x-real-ip']) },
       this.trusted,
     );
   }
 
+  /** A call bridged from gRPC-Web carries the address the HTTP side resolved (ofHttp); its socket peer is the bridge. */
   ofGrpc(call: { getPeer(): string }, metadata: Metadata): string {
+    const bridged = bridgedCallOf(metadata);
+    if (bridged) return bridged.clientIp;
     return resolveClientIp(
       peerAddressOfGrpc(call.getPeer()),
       { forwardedFor: all(metadata.get('x-forwarded-for')), realIp: all(metadata.get('x-real-ip')) },

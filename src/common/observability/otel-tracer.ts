@@ -94,7 +94,7 @@ export function startTracing(config: AppConfig): { tracer: RpcTracer; backend: T
 }
 
 function attributesOf(call: RpcCall): Record<string, string> {
-  if (call.transport === 'grpc') {
+  if (call.transport !== 'http') {
     const [, service = '', method = ''] = /^\/?([^/]+)\/([^/]+)$/.exec(call.method) ?? [];
     return { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
   }

@@ -3,11 +3,14 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { GRPC_STATUS_NAME } from '../errors/error-kinds';
 import type { ErrorView } from '../errors/error-view';
+import type { Metadata } from '@grpc/grpc-js';
+import { bridgedCallOf, type GrpcTransport } from '../grpc-web/bridge-marker';
 
 export const RPC_REQUESTS_TOTAL = 'rpc_requests_total';
 export const RPC_REQUEST_DURATION = 'rpc_request_duration_seconds';
 
-type Transport = 'grpc' | 'http';
+/** `http` is REST; gRPC-Web calls are counted under their own transport (they run on the gRPC server). */
+type Transport = GrpcTransport | 'http';
 
 /** The request object of a call on either transport: the key under which the call is tracked. */
 export function callKeyOf(host: ArgumentsHost): object | undefined {
@@ -19,7 +22,8 @@ export function callKeyOf(host: ArgumentsHost): object | undefined {
 export function methodOf(host: ArgumentsHost): { transport: Transport; method: string } {
   if (host.getType() === 'rpc') {
     const call = host.getArgByIndex(2) as { getPath?: () => string } | undefined;
-    return { transport: 'grpc', method: call?.getPath?.() ?? 'unknown' };
+    const transport = bridgedCallOf(host.getArgByIndex(1) as Metadata | undefined)?.transport ?? 'grpc';
+    return { transport, method: call?.getPath?.() ?? 'unknown' };
   }
   const req = host.switchToHttp().getRequest<{ method: string; routeOptions?: { url?: string } }>();
   return { transport: 'http', method: `${req.method} ${req.routeOptions?.url ?? 'unmatched'}` };

@@ -8,7 +8,7 @@ import type { DynamicModule } from '@nestjs/common';
 
 /** What one RPC is, on either transport. */
 export interface RpcCall {
-  readonly transport: 'grpc' | 'http';
+  readonly transport: 'grpc' | 'grpc-web' | 'grpc-web-text' | 'http';
   /** `/auth.v1.AuthService/Authenticate` or `POST /v1/auth/authenticate` (the route template). */
   readonly method: string;
   readonly requestId: string;
