@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootTestApp, type TestApp } from '../support/app';
+import { clientInfo } from '../support/factories';
+import { startFakeOAuth2, type FakeOAuth2 } from '../support/fake-oauth2';
+import { grpc, type GrpcError } from '../support/grpc-client';
+import { startHostileOp, type HostileOp, type HostileUser, type TokenMode } from '../support/hostile-op';
+import { startOidcOp, type OidcOp } from '../support/oidc-op';
+import { signUpAs } from '../support/users';
+
+const REDIRECT = 'https://app.example.com/oauth/callback';
+const MS_SECRET = 'ms-client-secret-0123456789abcdef';
+
+/**
+ * An attacker's requests against social sign-in (oauth.e2e.test.ts has the working
+ * flows): ID token substitution, provider challenges, redirect URI look-alikes, a stolen
+ * access token linking the attacker's identity, and races of one identity.
+ */
+describe('social sign-in under attack', () => {
+  let app: TestApp;
+  let google: OidcOp;
+  let microsoft: HostileOp;
+  let oauth2: FakeOAuth2;
+
+  beforeAll(async () => {
+    [google, microsoft, oauth2] = await Promise.all([
+      startOidcOp({ redirectUris: [REDIRECT] }),
+      startHostileOp({ clientId: 'ms-client', clientSecret: MS_SECRET }),
+      startFakeOAuth2(),
+    ]);
+    app = await bootTestApp({
+      OAUTH_ALLOW_INSECURE_HTTP: 'true',
+      OAUTH_REDIRECT_URIS: REDIRECT,
+      OAUTH_HTTP_TIMEOUT_MS: '1000',
+      OAUTH_GOOGLE_CLIENT_ID: google.clientId,
+      OAUTH_GOOGLE_CLIENT_SECRET: google.clientSecret,
+      OAUTH_GOOGLE_ISSUER: google.issuer,
+      OAUTH_MICROSOFT_CLIENT_ID: 'ms-client',
+      OAUTH_MICROSOFT_CLIENT_SECRET: MS_SECRET,
+      OAUTH_MICROSOFT_ISSUER: microsoft.issuer,
+      OAUTH_GITHUB_CLIENT_ID: oauth2.clientId,
+      OAUTH_GITHUB_CLIENT_SECRET: oauth2.clientSecret,
+      OAUTH_GITHUB_ISSUER: oauth2.url,
+      OAUTH_GITHUB_API_URL: oauth2.url,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([google?.close(), microsoft?.close(), oauth2?.close()]);
+  });
+
+  const device = () => ({ installationId: randomUUID(), clientInfo: clientInfo() });
+  const grpcDevice = () => ({ installationId: { value: randomUUID() }, clientInfo: clientInfo() });
+  const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the call to fail'); }, (e: GrpcError) => e);
+  const exchange = (c: { code: string; state: string }) => app.http('POST', '/v1/auth/oauth/exchange', { body: { ...c, ...device() } });
+  const reasonOf = (body: { error: { details: { reason?: string }[] } }) => body.error.details.find((d) => d.reason)?.reason;
+
+  async function start(provider: string, token?: string) {
+    const res = await app.http('POST', '/v1/auth/oauth/url', { token, body: { provider, redirectUri: REDIRECT } });
+    expect(res.status, res.text).toBe(200);
+    return res.body as { authorizationUrl: string; state: string };
+  }
+
+  async function msCode(mode: TokenMode, user: HostileUser) {
+    const flow = await start('OAUTH_PROVIDER_MICROSOFT');
+    microsoft.next(mode, user);
+    const back = await microsoft.authorize(flow.authorizationUrl);
+    return { code: back.searchParams.get('code')!, state: flow.state };
+  }
+
+  async function gitHubCode(token?: string) {
+    const flow = await start('OAUTH_PROVIDER_GITHUB', token);
+    const back = await oauth2.authorize(flow.authorizationUrl);
+    return { code: back.searchParams.get('code')!, state: flow.state };
+  }
+
+  it('an unsigned, HS256 (client secret as key), nonce-less or other-azp ID token for a victim\'s verified address signs nobody in', async () => {
+    const victim = await signUpAs(app, undefined, 'victim');
+    await app.db.sql('UPDATE users SET email_verified = true WHERE id = $1', [victim.id]);
+    for (const mode of ['alg-none', 'hs256', 'no-nonce', 'foreign-azp'] as const) {
+      const c = await msCode(mode, { sub: `ms-${randomUUID()}`, email: victim.email, email_verified: true });
+      const res = await exchange(c);
+      expect(res.status, `${mode}: ${res.text}`).toBe(400);
+      expect(reasonOf(res.body), mode).toBe('OAUTH_CODE_INVALID');
+    }
+    expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE user_id = $1', [victim.id])).toHaveLength(0);
+    // UserInfo answering for another subject cannot lend the victim's address to the signed-in subject.
+    const other = await msCode('userinfo-other-sub', { sub: `ms-${randomUUID()}`, userinfo: { email: victim.email, email_verified: true } });
+    const substituted = await exchange(other);
+    expect(substituted.status, substituted.text).toBe(400);
+    expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE user_id = $1', [victim.id])).toHaveLength(0);
+    // The control: the same provider with a proper token and UserInfo links (both sides verified).
+    const ok = await msCode('ok', { sub: `ms-${randomUUID()}`, userinfo: { email: victim.email, email_verified: true } });
+    expect((await exchange(ok)).body.user?.userId).toBe(victim.id);
+  });
+
+  it('a provider answering with a WWW-Authenticate challenge (token endpoint or UserInfo) is UNAVAILABLE, never INTERNAL', async () => {
+    const refused = await msCode('challenge-401', { sub: `ms-${randomUUID()}` });
+    const res = await exchange(refused);
+    expect(res.status, res.text).toBe(503);
+    expect(res.body.error.status).toBe('UNAVAILABLE');
+    const userinfo = await msCode('userinfo-challenge', { sub: `ms-${randomUUID()}` });
+    const viaGrpc = await failure(app.auth.call('ExchangeOAuthCode', { ...userinfo, ...grpcDevice() }));
+    expect(viaGrpc.code).toBe(grpc.status.UNAVAILABLE);
+    const warnings = app.logs.filter((l) => l.includes('OAuth provider call failed'));
+    expect(warnings.some((l) => l.includes('"provider":"microsoft"') && l.includes('"status":401'))).toBe(true);
+    const logs = app.logs.join('\n');
+    for (const secret of [refused.code, refused.state, userinfo.code, MS_SECRET]) expect(logs).not.toContain(secret);
+    expect(logs).not.toContain('Unhandled error');
+  });
+
+  it('redirect URI look-alikes (userinfo, fragment, port, scheme, encoding, whitespace) are refused on both transports', async () => {
+    const lookAlikes = [
+      'https://app.example.com@evil.example.com/oauth/callback',
+      'https://app.example.com.evil.example.com/oauth/callback',
+      `${REDIRECT}#@evil.example.com`,
+      `${REDIRECT}/../../evil`,
+      'https://app.example.com:443/oauth/callback',
+      'http://app.example.com/oauth/callback',
+      'https://app.example.com/oauth/%63allback',
+      ` ${REDIRECT}`,
+      `${REDIRECT}\t`,
+      'https://app.exаmple.com/oauth/callback', // Cyrillic а
+    ];
+    for (const redirectUri of lookAlikes) {
+      const res = await app.http('POST', '/v1/auth/oauth/url', { body: { provider: 'OAUTH_PROVIDER_GOOGLE', redirectUri } });
+      expect(res.status, redirectUri).toBe(400);
+      const err = await failure(app.auth.call('GetOAuthUrl', { provider: 'OAUTH_PROVIDER_GITHUB', redirectUri }));
+      expect(err.code, redirectUri).toBe(grpc.status.INVALID_ARGUMENT);
+    }
+    expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE redirect_uri <> $1', [REDIRECT])).toHaveLength(0);
+  });
+
+  it('one GitHub identity linked to two accounts in parallel lands on exactly one', async () => {
+    const [a, b] = await Promise.all([signUpAs(app, undefined, 'pa'), signUpAs(app, undefined, 'pb')]);
+    const gh = { id: 22_000_001 + Math.floor(Math.random() * 1e6), login: 'shared', emails: [] };
+    oauth2.nextGitHubUser(gh);
+    const ca = await gitHubCode(a.accessToken);
+    const cb = await gitHubCode(b.accessToken);
+    const answers = await Promise.all([
+      app.http('POST', '/v1/auth/oauth/link', { token: a.accessToken, body: ca }),
+      app.http('POST', '/v1/auth/oauth/link', { token: b.accessToken, body: cb }),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([204, 409]);
+    expect(await app.db.sql('SELECT user_id FROM oauth_accounts WHERE provider = $1 AND subject = $2', ['github', String(gh.id)])).toHaveLength(1);
+  });
+
+});
