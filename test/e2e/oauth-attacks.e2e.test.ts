@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, type TestApp } from '../support/app';
-import { clientInfo } from '../support/factories';
+import { clientInfo, credentials, PASSWORD } from '../support/factories';
 import { startFakeOAuth2, type FakeOAuth2 } from '../support/fake-oauth2';
-import { grpc, type GrpcError } from '../support/grpc-client';
+import { bearer, grpc, type GrpcError } from '../support/grpc-client';
 import { startHostileOp, type HostileOp, type HostileUser, type TokenMode } from '../support/hostile-op';
 import { startOidcOp, type OidcOp } from '../support/oidc-op';
 import { signUpAs } from '../support/users';
@@ -129,6 +129,31 @@ describe('social sign-in under attack', () => {
       expect(err.code, redirectUri).toBe(grpc.status.INVALID_ARGUMENT);
     }
     expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE redirect_uri <> $1', [REDIRECT])).toHaveLength(0);
+  });
+
+  it('a stolen access token of a session that signed in long ago cannot link the attacker\'s identity (REAUTH_REQUIRED)', async () => {
+    const victim = await signUpAs(app, undefined, 'stolen');
+    app.clock.advance(11 * 60_000);
+    // The thief starts a link flow with the victim's token and completes it as their own GitHub user.
+    const early = await app.http('POST', '/v1/auth/oauth/url', { token: victim.accessToken, body: { provider: 'OAUTH_PROVIDER_GITHUB', redirectUri: REDIRECT } });
+    expect(early.status, early.text).toBe(400);
+    expect(reasonOf(early.body)).toBe('REAUTH_REQUIRED');
+    // A flow started while the session was fresh does not outlive the rule either.
+    const fresh = await signUpAs(app, undefined, 'fresh');
+    app.clock.advance(5 * 60_000);
+    oauth2.nextGitHubUser({ id: 20_000_001 + Math.floor(Math.random() * 1e6), login: 'thief', emails: [] });
+    const c = await gitHubCode(fresh.accessToken);
+    app.clock.advance(6 * 60_000);
+    const late = await failure(app.auth.call('LinkOAuthProvider', c, bearer(fresh.accessToken)));
+    expect(late.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(late.reason).toBe('REAUTH_REQUIRED');
+    expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE user_id = ANY($1)', [[victim.id, fresh.id]])).toHaveLength(0);
+    // Signing in again makes the session fresh: the owner can link.
+    const again = await app.http('POST', '/v1/auth/authenticate', { body: credentials(fresh.email, PASSWORD) });
+    expect(again.body.status, again.text).toBe('AUTH_STATUS_SUCCESS');
+    const token = again.body.tokens.accessToken as string;
+    oauth2.nextGitHubUser({ id: 21_000_001 + Math.floor(Math.random() * 1e6), login: 'owner', emails: [] });
+    expect((await app.http('POST', '/v1/auth/oauth/link', { token, body: await gitHubCode(token) })).status).toBe(204);
   });
 
   it('one GitHub identity linked to two accounts in parallel lands on exactly one', async () => {
