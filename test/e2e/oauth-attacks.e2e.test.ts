@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, type TestApp } from '../support/app';
-import { clientInfo, credentials, PASSWORD } from '../support/factories';
+import { clientInfo, credentials, PASSWORD, uniqueEmail } from '../support/factories';
 import { startFakeOAuth2, type FakeOAuth2 } from '../support/fake-oauth2';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';
 import { startHostileOp, type HostileOp, type HostileUser, type TokenMode } from '../support/hostile-op';
@@ -68,6 +68,12 @@ describe('social sign-in under attack', () => {
     return { code: back.searchParams.get('code')!, state: flow.state };
   }
 
+  async function googleCode(accountId: string, token?: string) {
+    const flow = await start('OAUTH_PROVIDER_GOOGLE', token);
+    const back = await google.signIn(flow.authorizationUrl, accountId, REDIRECT);
+    return { code: back.searchParams.get('code')!, state: flow.state };
+  }
+
   async function gitHubCode(token?: string) {
     const flow = await start('OAUTH_PROVIDER_GITHUB', token);
     const back = await oauth2.authorize(flow.authorizationUrl);
@@ -131,6 +137,42 @@ describe('social sign-in under attack', () => {
     expect(await app.db.sql('SELECT 1 FROM oauth_flows WHERE redirect_uri <> $1', [REDIRECT])).toHaveLength(0);
   });
 
+  it('oversized or odd state, code, state_data, scopes and providers are INVALID_ARGUMENT naming the field on both transports; nothing is stored', async () => {
+    const user = await signUpAs(app, undefined, 'odd');
+    const url = { provider: 'OAUTH_PROVIDER_GOOGLE', redirectUri: REDIRECT };
+    const flowsBefore = (await app.db.sql('SELECT 1 FROM oauth_flows')).length;
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['/v1/auth/oauth/url', { ...url, stateData: 'x'.repeat(2049) }, 'stateData'],
+      ['/v1/auth/oauth/url', { ...url, stateData: 'a\u0000b' }, 'stateData'],
+      ['/v1/auth/oauth/url', { ...url, scopes: Array.from({ length: 21 }, (_, i) => `s${i}`) }, 'scopes'],
+      ['/v1/auth/oauth/url', { ...url, scopes: ['openid email'] }, 'scopes'],
+      ['/v1/auth/oauth/url', { ...url, scopes: ['x'.repeat(101)] }, 'scopes'],
+      ['/v1/auth/oauth/url', { ...url, redirectUri: `${REDIRECT}${'a'.repeat(2048)}` }, 'redirectUri'],
+      ['/v1/auth/oauth/url', { ...url, provider: 99 }, 'provider'],
+      ['/v1/auth/oauth/exchange', { code: 'c', state: 's'.repeat(257), ...device() }, 'state'],
+      ['/v1/auth/oauth/exchange', { code: 'c'.repeat(2049), state: 's', ...device() }, 'code'],
+      ['/v1/auth/oauth/exchange', { code: 'c\u0000', state: 's', ...device() }, 'code'],
+      ['/v1/auth/oauth/exchange', { code: '', state: 's', ...device() }, 'code'],
+      ['/v1/auth/oauth/link', { code: 'c', state: 's'.repeat(257) }, 'state'],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await app.http('POST', path, { token: path.endsWith('link') ? user.accessToken : undefined, body });
+      expect(res.status, `${path} ${field}: ${res.text}`).toBe(400);
+      expect(res.body.error.status).toBe('INVALID_ARGUMENT');
+      expect(JSON.stringify(res.body.error.details), field).toContain(field);
+    }
+    const viaGrpc = await failure(app.auth.call('GetOAuthUrl', { ...url, stateData: 'x'.repeat(2049) }));
+    expect(viaGrpc.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(viaGrpc.fieldViolations.map((v) => v.field)).toContain('state_data');
+    const longState = await failure(app.auth.call('ExchangeOAuthCode', { code: 'c', state: 's'.repeat(257), ...grpcDevice() }));
+    expect(longState.fieldViolations.map((v) => v.field)).toContain('state');
+    for (const provider of ['OAUTH_PROVIDER_UNSPECIFIED', '0', '99', '..%2F..%2Fusers', 'oauth_provider_google']) {
+      const res = await app.http('DELETE', `/v1/auth/oauth/providers/${provider}`, { token: user.accessToken });
+      expect(res.status, `${provider}: ${res.text}`).toBe(400);
+    }
+    expect((await app.db.sql('SELECT 1 FROM oauth_flows')).length).toBe(flowsBefore);
+  });
+
   it('a stolen access token of a session that signed in long ago cannot link the attacker\'s identity (REAUTH_REQUIRED)', async () => {
     const victim = await signUpAs(app, undefined, 'stolen');
     app.clock.advance(11 * 60_000);
@@ -170,4 +212,16 @@ describe('social sign-in under attack', () => {
     expect(await app.db.sql('SELECT user_id FROM oauth_accounts WHERE provider = $1 AND subject = $2', ['github', String(gh.id)])).toHaveLength(1);
   });
 
+  it('first sign-ins of one new identity racing end in one account they all sign in to', async () => {
+    for (const email of [uniqueEmail('race'), undefined]) {
+      const id = `g-${randomUUID()}`;
+      google.setAccount(id, email ? { email, email_verified: true, name: 'Racer' } : { name: 'Racer' });
+      const flows = [];
+      for (let i = 0; i < 4; i++) flows.push(await googleCode(id));
+      const answers = await Promise.all(flows.map(exchange));
+      for (const r of answers) expect(r.status, r.text).toBe(200);
+      expect(new Set(answers.map((r) => r.body.user.userId as string)).size).toBe(1);
+      expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE provider = $1 AND subject = $2', ['google', id])).toHaveLength(1);
+    }
+  });
 });

@@ -97,6 +97,21 @@ export class OAuthService {
   async exchange(code: string, state: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const flow = await this.consume(state);
     const identity = await this.providers.identify(flow, code, state);
+    try {
+      return await this.signIn(identity, device, ip);
+    } catch (e) {
+      if (!(e instanceof DomainError) || !RACE_LOSSES.has(e.code)) throw e;
+      // Two first sign-ins of one identity racing (a double click, two tabs): the loser's new
+      // account or link collided with the winner's, which holds the identity now; the loser
+      // signs in to it as it would a moment later.
+      const ownerId = await this.accounts.findOwner(identity.provider, identity.subject);
+      if (ownerId) return this.finish(await this.users.findById(ownerId), device, ip);
+      // Otherwise another account took the address meanwhile.
+      throw e.code === 'USER_IDENTIFIER_TAKEN' ? emailInUse(identity.provider) : e;
+    }
+  }
+
+  private async signIn(identity: ProviderIdentity, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const ownerId = await this.accounts.findOwner(identity.provider, identity.subject);
     if (ownerId) return this.finish(await this.users.findById(ownerId), device, ip);
     const byEmail = identity.email ? await this.users.findByIdentifier('email', identity.email) : null;
@@ -187,23 +202,16 @@ export class OAuthService {
    */
   private async createAccount(identity: ProviderIdentity): Promise<UserRecord> {
     const email = identity.emailVerified ? identity.email : null;
-    let created: UserRecord;
-    try {
-      created = await this.db.transaction(async () => {
-        const user = await this.users.create({
-          ...(email ? { email, emailVerified: true } : {}),
-          passwordHash: null,
-          status: 'active',
-          displayName: identity.displayName,
-        });
-        await this.accounts.link(user.id, identity, this.clock.now());
-        return user;
+    const created = await this.db.transaction(async () => {
+      const user = await this.users.create({
+        ...(email ? { email, emailVerified: true } : {}),
+        passwordHash: null,
+        status: 'active',
+        displayName: identity.displayName,
       });
-    } catch (e) {
-      // Two first sign-ins racing: the loser's address (or identity) is taken by the winner's new account.
-      if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') throw emailInUse(identity.provider);
-      throw e;
-    }
+      await this.accounts.link(user.id, identity, this.clock.now());
+      return user;
+    });
     this.logger.log({ userId: created.id, provider: identity.provider }, 'Account created with an OAuth identity');
     return (await this.users.findById(created.id)) ?? created;
   }
@@ -216,6 +224,9 @@ export class OAuthService {
     return this.passwords.complete(user, device, ip);
   }
 }
+
+/** What a sign-in that lost a race for its identity (or address) meets: USER_IDENTIFIER_TAKEN from UsersRepository.create, OAUTH_IDENTITY_TAKEN from OAuthAccountsRepository.link. */
+const RACE_LOSSES: ReadonlySet<string> = new Set(['USER_IDENTIFIER_TAKEN', 'OAUTH_IDENTITY_TAKEN']);
 
 const LINK_REAUTH = 'sign in again (with any method) to link a provider';
 
