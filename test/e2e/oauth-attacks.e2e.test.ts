@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, type TestApp } from '../support/app';
 import { clientInfo, credentials, PASSWORD, uniqueEmail } from '../support/factories';
@@ -29,6 +30,7 @@ describe('social sign-in under attack', () => {
       startFakeOAuth2(),
     ]);
     app = await bootTestApp({
+      MFA_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
       OAUTH_ALLOW_INSECURE_HTTP: 'true',
       OAUTH_REDIRECT_URIS: REDIRECT,
       OAUTH_HTTP_TIMEOUT_MS: '1000',
@@ -196,6 +198,41 @@ describe('social sign-in under attack', () => {
     const token = again.body.tokens.accessToken as string;
     oauth2.nextGitHubUser({ id: 21_000_001 + Math.floor(Math.random() * 1e6), login: 'owner', emails: [] });
     expect((await app.http('POST', '/v1/auth/oauth/link', { token, body: await gitHubCode(token) })).status).toBe(204);
+  });
+
+  it('a provider address reaching a suspended, deleted or second-factor account links nothing without the account\'s own checks', async () => {
+    const verified = async (prefix: string) => {
+      const account = await signUpAs(app, undefined, prefix);
+      await app.db.sql('UPDATE users SET email_verified = true WHERE id = $1', [account.id]);
+      return account;
+    };
+    const googleAs = (email: string) => {
+      const id = `g-${randomUUID()}`;
+      google.setAccount(id, { email, email_verified: true, name: 'Look Alike' });
+      return id;
+    };
+    // Suspended: SUSPENDED, and no link is written for later.
+    const suspended = await verified('suspended');
+    await app.db.sql("UPDATE users SET status = 'suspended' WHERE id = $1", [suspended.id]);
+    const s = await exchange(await googleCode(googleAs(suspended.email)));
+    expect(s.body.status, s.text).toBe('AUTH_STATUS_SUSPENDED');
+    expect(s.body.tokens).toBeUndefined();
+    expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE user_id = $1', [suspended.id])).toHaveLength(0);
+    // Deleted: the address is free, a new account gets it; the deleted one is not revived.
+    const deleted = await verified('deleted');
+    await app.db.sql("UPDATE users SET status = 'deleted', deleted_at = now() WHERE id = $1", [deleted.id]);
+    const d = await exchange(await googleCode(googleAs(deleted.email)));
+    expect(d.body.status, d.text).toBe('AUTH_STATUS_SUCCESS');
+    expect(d.body.user.userId).not.toBe(deleted.id);
+    // A second factor: the address links, but signing in still needs the code.
+    const mfa = await verified('mfa');
+    const setup = await app.http('POST', '/v1/auth/mfa/setup', { token: mfa.accessToken, body: { method: 'MFA_METHOD_TOTP' } });
+    expect(setup.status, setup.text).toBe(200);
+    const code = generateSync({ secret: setup.body.secret, epoch: Math.floor(app.clock.now().getTime() / 1000) });
+    expect((await app.http('POST', '/v1/auth/mfa/setup/confirm', { token: mfa.accessToken, body: { setupToken: setup.body.setupToken, code } })).status).toBe(200);
+    const m = await exchange(await googleCode(googleAs(mfa.email.toUpperCase())));
+    expect(m.body.status, m.text).toBe('AUTH_STATUS_MFA_REQUIRED');
+    expect(m.body.tokens).toBeUndefined();
   });
 
   it('one GitHub identity linked to two accounts in parallel lands on exactly one', async () => {
