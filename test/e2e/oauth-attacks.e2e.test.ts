@@ -235,6 +235,18 @@ describe('social sign-in under attack', () => {
     expect(m.body.tokens).toBeUndefined();
   });
 
+  it('a link flow of an account suspended (or deleted) before the code comes back links nothing', async () => {
+    for (const status of ['suspended', 'deleted']) {
+      const user = await signUpAs(app, undefined, status);
+      oauth2.nextGitHubUser({ id: 23_000_001 + Math.floor(Math.random() * 1e6), login: status, emails: [] });
+      const c = await gitHubCode(user.accessToken);
+      await app.db.sql(`UPDATE users SET status = $2, deleted_at = ${status === 'deleted' ? 'now()' : 'NULL'} WHERE id = $1`, [user.id, status]);
+      const res = await app.http('POST', '/v1/auth/oauth/link', { token: user.accessToken, body: c });
+      expect([401, 403], `${status}: ${res.text}`).toContain(res.status);
+      expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE user_id = $1', [user.id])).toHaveLength(0);
+    }
+  });
+
   it('one GitHub identity linked to two accounts in parallel lands on exactly one', async () => {
     const [a, b] = await Promise.all([signUpAs(app, undefined, 'pa'), signUpAs(app, undefined, 'pb')]);
     const gh = { id: 22_000_001 + Math.floor(Math.random() * 1e6), login: 'shared', emails: [] };
