@@ -1,13 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { freePort } from './ports';
 
 /** How the token endpoint misbehaves for the next code. */
-export type TokenMode = 'ok' | 'wrong-nonce' | 'wrong-aud' | 'wrong-iss' | 'expired' | 'foreign-key' | 'no-id-token' | 'status-503' | 'slow';
+export type TokenMode =
+  | 'ok' | 'wrong-nonce' | 'wrong-aud' | 'wrong-iss' | 'expired' | 'foreign-key' | 'no-id-token' | 'status-503' | 'slow'
+  // ID token substitution: unsigned, HMAC-signed with the client secret, no nonce, another party's azp next to ours.
+  | 'alg-none' | 'hs256' | 'no-nonce' | 'foreign-azp'
+  // The token endpoint refuses with a WWW-Authenticate challenge (client authentication failed, RFC 6749 5.2).
+  | 'challenge-401'
+  // UserInfo (the ID token carries no address) answers for another subject, or with a challenge.
+  | 'userinfo-other-sub' | 'userinfo-challenge';
 
 export interface HostileUser {
   sub: string;
+  /** Claims UserInfo answers (the user without the address goes into the ID token). */
+  userinfo?: Record<string, unknown>;
   email?: string;
   email_verified?: boolean | string;
   name?: string;
@@ -38,10 +47,12 @@ async function body(req: IncomingMessage): Promise<string> {
  * An OpenID provider the test controls, signing ID tokens with jose: discovery, JWKS,
  * an authorize endpoint that answers at once, and a token endpoint that can sign an ID
  * token with a wrong nonce, audience or issuer, an expired one, one signed by a key
- * not in its JWKS, or answer 503 / too late. It checks PKCE like a real one.
+ * not in its JWKS, an unsigned or HS256 one, one without nonce or for another azp, or
+ * answer 503 / too late / with a WWW-Authenticate challenge; its UserInfo can answer
+ * for another subject. It checks PKCE like a real one.
  * `checkClientSecret` sees the client_secret of each token request (Apple's JWT).
  */
-export async function startHostileOp(options: { clientId: string; checkClientSecret?: (secret: string) => Promise<boolean> }): Promise<HostileOp> {
+export async function startHostileOp(options: { clientId: string; clientSecret?: string; checkClientSecret?: (secret: string) => Promise<boolean> }): Promise<HostileOp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -49,6 +60,7 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   let pending: { mode: TokenMode; user: HostileUser } = { mode: 'ok', user: { sub: 'nobody' } };
   const codes = new Map<string, { mode: TokenMode; user: HostileUser; nonce?: string; challenge: string; redirectUri: string }>();
+  const accessTokens = new Map<string, { mode: TokenMode; user: HostileUser }>();
   const tokenRequests: URLSearchParams[] = [];
   const authorizeRequests: URLSearchParams[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -64,12 +76,19 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
       if (url.pathname === '/.well-known/openid-configuration') {
         if (op.discoveryStatus) return json(op.discoveryStatus, { error: 'down' });
         return json(200, {
-          issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+          issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/userinfo`,
           response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'],
           code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: ['client_secret_post'],
         });
       }
       if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
+      if (url.pathname === '/userinfo') {
+        const grant = accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
+        if (!grant || grant.mode === 'userinfo-challenge') {
+          return res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{}');
+        }
+        return json(200, { sub: grant.mode === 'userinfo-other-sub' ? `${grant.user.sub}-other` : grant.user.sub, ...grant.user.userinfo });
+      }
       if (url.pathname === '/authorize') {
         authorizeRequests.push(url.searchParams);
         const code = randomBytes(16).toString('hex');
@@ -93,21 +112,32 @@ export async function startHostileOp(options: { clientId: string; checkClientSec
         if (form.get('client_id') !== options.clientId || (options.checkClientSecret && !(await options.checkClientSecret(form.get('client_secret') ?? '')))) {
           return json(401, { error: 'invalid_client' });
         }
+        if (grant.mode === 'challenge-401') return res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
         if (grant.mode === 'status-503') return res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>');
         if (grant.mode === 'slow') {
           await new Promise<void>((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, 3_000); timers.add(t); });
         }
         const now = Math.floor(Date.now() / 1000);
+        const { userinfo: _, ...user } = grant.user;
         const claims: Record<string, unknown> = {
-          ...grant.user,
+          ...user,
           iss: grant.mode === 'wrong-iss' ? 'http://127.0.0.1:1' : issuer,
-          aud: grant.mode === 'wrong-aud' ? 'someone-else' : options.clientId,
-          nonce: grant.mode === 'wrong-nonce' ? 'not-the-nonce' : grant.nonce,
+          aud: grant.mode === 'wrong-aud' ? 'someone-else' : grant.mode === 'foreign-azp' ? [options.clientId, 'other-client'] : options.clientId,
+          ...(grant.mode === 'foreign-azp' ? { azp: 'other-client' } : {}),
+          nonce: grant.mode === 'wrong-nonce' ? 'not-the-nonce' : grant.mode === 'no-nonce' ? undefined : grant.nonce,
         };
         const key = grant.mode === 'foreign-key' ? foreign.privateKey : privateKey;
-        const idToken = await sign(key, claims, grant.mode === 'expired' ? now - 7200 : now);
+        const iat = grant.mode === 'expired' ? now - 7200 : now;
+        let idToken = await sign(key, claims, iat);
+        if (grant.mode === 'alg-none') idToken = `${new UnsecuredJWT(claims).setIssuedAt(iat).setExpirationTime(iat + 600).encode()}`;
+        if (grant.mode === 'hs256') {
+          idToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuedAt(iat).setExpirationTime(iat + 600)
+            .sign(new TextEncoder().encode(options.clientSecret ?? 'no-secret'));
+        }
         if (res.destroyed) return;
-        return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 3600, ...(grant.mode === 'no-id-token' ? {} : { id_token: idToken }) });
+        const accessToken = randomBytes(16).toString('hex');
+        accessTokens.set(accessToken, { mode: grant.mode, user: grant.user });
+        return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, ...(grant.mode === 'no-id-token' ? {} : { id_token: idToken }) });
       }
       json(404, { error: 'not_found' });
     })().catch((e: unknown) => res.writeHead(500).end(String(e)));

@@ -32,7 +32,7 @@ export class OAuthGrpcController {
   async getOAuthUrl(@Payload() req: GetOAuthUrlRequestDto, @CurrentPrincipal() p: Principal | undefined) {
     return this.oauth.startFlow(
       { provider: providerNameOf(req.provider), redirectUri: req.redirectUri, scopes: req.scopes ?? [], stateData: req.stateData ?? '' },
-      p?.userId,
+      p,
     );
   }
 
@@ -46,7 +46,7 @@ export class OAuthGrpcController {
 
   @GrpcMethod('AuthService', 'LinkOAuthProvider')
   async linkOAuthProvider(@Payload() req: LinkOAuthProviderRequestDto, @CurrentPrincipal() p: Principal) {
-    await this.oauth.link(p.userId, req.code, req.state);
+    await this.oauth.link(p, req.code, req.state);
     return {};
   }
 

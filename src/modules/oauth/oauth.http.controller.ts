@@ -36,7 +36,7 @@ export class OAuthHttpController {
   async getOAuthUrl(@Body() req: GetOAuthUrlRequestDto, @CurrentPrincipal() p: Principal | undefined) {
     return this.oauth.startFlow(
       { provider: providerNameOf(req.provider), redirectUri: req.redirectUri, scopes: req.scopes ?? [], stateData: req.stateData ?? '' },
-      p?.userId,
+      p,
     );
   }
 
@@ -57,7 +57,7 @@ export class OAuthHttpController {
   @ApiOperation({ summary: 'LinkOAuthProvider: link the provider account of a flow this user started to the signed-in account' })
   @ApiNoContentResponse()
   async linkOAuthProvider(@Body() req: LinkOAuthProviderRequestDto, @CurrentPrincipal() p: Principal): Promise<void> {
-    await this.oauth.link(p.userId, req.code, req.state);
+    await this.oauth.link(p, req.code, req.state);
   }
 
   @Delete('providers/:provider')

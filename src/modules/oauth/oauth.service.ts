@@ -8,7 +8,9 @@ import type { OAuthProviderName } from '../../config/oauth-config';
 import { Db } from '../../database/db';
 import { AccountMailService } from '../account-mail/account-mail.service';
 import { PasswordSignIn } from '../auth/password-sign-in';
+import type { Principal } from '../../common/auth/principal';
 import type { DeviceInfo } from '../sessions/session.model';
+import { RecentAuthentication } from '../totp/recent-authentication';
 import type { AuthOutcome } from '../tokens/auth-outcome.model';
 import type { UserRecord } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
@@ -47,6 +49,7 @@ export class OAuthService {
     private readonly activeUsers: UsersService,
     private readonly passwords: PasswordSignIn,
     private readonly accountMail: AccountMailService,
+    private readonly recentAuth: RecentAuthentication,
     private readonly db: Db,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,14 +58,18 @@ export class OAuthService {
   /**
    * Starts a flow: a fresh state (256 bits), PKCE S256 verifier and, for OpenID
    * providers, a nonce (OAuthProviders.authorize). A signed-in caller's flow is bound
-   * to it (only it can link with it).
+   * to it (only it can link with it); its session must have signed in recently, checked
+   * here so the user is not sent to the provider for a link that will be refused.
    */
-  async startFlow(request: OAuthUrlRequest, callerId?: string): Promise<{ authorizationUrl: string; state: string }> {
+  async startFlow(request: OAuthUrlRequest, caller?: Principal): Promise<{ authorizationUrl: string; state: string }> {
     const settings = this.providers.settingsOf(request.provider);
     if (!settings.redirectUris.includes(request.redirectUri)) {
       throw DomainError.validation([{ field: 'redirectUri', description: `is not an allowed redirect URI for this provider (exact match with OAUTH_REDIRECT_URIS)` }]);
     }
-    if (callerId) await this.activeUsers.getActiveUser(callerId);
+    if (caller) {
+      await this.activeUsers.getActiveUser(caller.userId);
+      await this.recentAuth.assertRecentSignIn(caller, LINK_REAUTH);
+    }
     const { url, state, codeVerifier, nonce } = await this.providers.authorize(request.provider, {
       redirectUri: request.redirectUri,
       scopes: this.providers.scopesFor(request.provider, request.scopes),
@@ -74,7 +81,7 @@ export class OAuthService {
       codeVerifier,
       nonce,
       stateData: request.stateData,
-      userId: callerId ?? null,
+      userId: caller?.userId ?? null,
       expiresAt: new Date(now.getTime() + this.config.oauth.flowTtlMinutes * 60_000),
     };
     await this.flows.save(hashOpaqueToken(state), flow, now);
@@ -90,6 +97,21 @@ export class OAuthService {
   async exchange(code: string, state: string, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const flow = await this.consume(state);
     const identity = await this.providers.identify(flow, code, state);
+    try {
+      return await this.signIn(identity, device, ip);
+    } catch (e) {
+      if (!(e instanceof DomainError) || !RACE_LOSSES.has(e.code)) throw e;
+      // Two first sign-ins of one identity racing (a double click, two tabs): the loser's new
+      // account or link collided with the winner's, which holds the identity now; the loser
+      // signs in to it as it would a moment later.
+      const ownerId = await this.accounts.findOwner(identity.provider, identity.subject);
+      if (ownerId) return this.finish(await this.users.findById(ownerId), device, ip);
+      // Otherwise another account took the address meanwhile.
+      throw e.code === 'USER_IDENTIFIER_TAKEN' ? emailInUse(identity.provider) : e;
+    }
+  }
+
+  private async signIn(identity: ProviderIdentity, device: DeviceInfo, ip: string): Promise<AuthOutcome> {
     const ownerId = await this.accounts.findOwner(identity.provider, identity.subject);
     if (ownerId) return this.finish(await this.users.findById(ownerId), device, ip);
     const byEmail = identity.email ? await this.users.findByIdentifier('email', identity.email) : null;
@@ -97,9 +119,16 @@ export class OAuthService {
     return this.finish(await this.createAccount(identity), device, ip);
   }
 
-  /** LinkOAuthProvider: the flow must have been started by the caller (GetOAuthUrl with its access token). */
-  async link(userId: string, code: string, state: string): Promise<void> {
+  /**
+   * LinkOAuthProvider: the flow must have been started by the caller (GetOAuthUrl with its
+   * access token), on a session that signed in within REAUTH_MAX_AGE_MINUTES: whoever links
+   * an identity decides who can sign in later, so a stolen access token or a session left
+   * open must not be enough to add the thief's (ASVS 3.7.1, as for SetupMfa).
+   */
+  async link(caller: Principal, code: string, state: string): Promise<void> {
+    const userId = caller.userId;
     const user = await this.activeUsers.getActiveUser(userId);
+    await this.recentAuth.assertRecentSignIn(caller, LINK_REAUTH);
     const flow = await this.consume(state, userId);
     const identity = await this.providers.identify(flow, code, state);
     const ownerId = await this.accounts.findOwner(identity.provider, identity.subject);
@@ -173,23 +202,16 @@ export class OAuthService {
    */
   private async createAccount(identity: ProviderIdentity): Promise<UserRecord> {
     const email = identity.emailVerified ? identity.email : null;
-    let created: UserRecord;
-    try {
-      created = await this.db.transaction(async () => {
-        const user = await this.users.create({
-          ...(email ? { email, emailVerified: true } : {}),
-          passwordHash: null,
-          status: 'active',
-          displayName: identity.displayName,
-        });
-        await this.accounts.link(user.id, identity, this.clock.now());
-        return user;
+    const created = await this.db.transaction(async () => {
+      const user = await this.users.create({
+        ...(email ? { email, emailVerified: true } : {}),
+        passwordHash: null,
+        status: 'active',
+        displayName: identity.displayName,
       });
-    } catch (e) {
-      // Two first sign-ins racing: the loser's address (or identity) is taken by the winner's new account.
-      if (e instanceof DomainError && e.code === 'USER_IDENTIFIER_TAKEN') throw emailInUse(identity.provider);
-      throw e;
-    }
+      await this.accounts.link(user.id, identity, this.clock.now());
+      return user;
+    });
     this.logger.log({ userId: created.id, provider: identity.provider }, 'Account created with an OAuth identity');
     return (await this.users.findById(created.id)) ?? created;
   }
@@ -202,6 +224,11 @@ export class OAuthService {
     return this.passwords.complete(user, device, ip);
   }
 }
+
+/** What a sign-in that lost a race for its identity (or address) meets: USER_IDENTIFIER_TAKEN from UsersRepository.create, OAUTH_IDENTITY_TAKEN from OAuthAccountsRepository.link. */
+const RACE_LOSSES: ReadonlySet<string> = new Set(['USER_IDENTIFIER_TAKEN', 'OAUTH_IDENTITY_TAKEN']);
+
+const LINK_REAUTH = 'sign in again (with any method) to link a provider';
 
 function emailInUse(provider: OAuthProviderName): DomainError {
   return new DomainError(

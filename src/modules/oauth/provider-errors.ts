@@ -21,9 +21,18 @@ function isResponseBodyError(e: unknown): e is Error & { status: number; error: 
   return e instanceof Error && e.name === 'ResponseBodyError';
 }
 
+/**
+ * A refusal carried in a WWW-Authenticate header (openid-client's WWWAuthenticateChallengeError):
+ * the token endpoint refusing our client authentication, or UserInfo / a user API refusing
+ * the access token it has just issued.
+ */
+function isChallengeError(e: unknown): e is Error & { status: number } {
+  return e instanceof Error && e.name === 'WWWAuthenticateChallengeError';
+}
+
 /** The HTTP status an openid-client error carries (a provider's refusal), if any. */
 function statusOf(e: unknown): number | undefined {
-  if (isResponseBodyError(e)) return e.status;
+  if (isResponseBodyError(e) || isChallengeError(e)) return e.status;
   const cause = (e as { cause?: unknown }).cause;
   return cause instanceof Response ? cause.status : undefined;
 }
@@ -45,7 +54,8 @@ export function describeProviderFailure(e: unknown): Record<string, unknown> {
  * answers are UNAVAILABLE (retry later); a refused code or an answer that does not
  * validate (ID token issuer, audience, signature, nonce, expiry) is INVALID_ARGUMENT.
  * `invalid_client` is this server's configuration (client id or secret), not the
- * caller's: UNAVAILABLE too. Errors that did not come from the provider exchange
+ * caller's: UNAVAILABLE too, like a WWW-Authenticate challenge (our client credentials,
+ * or a token the provider has just issued, refused: nothing a new code would fix). Errors that did not come from the provider exchange
  * (database, bugs) are returned unchanged. Messages never carry the code, tokens or
  * the provider's error text.
  */
@@ -53,6 +63,7 @@ export function translateExchangeError(oidc: OpenIdClientModule, provider: OAuth
   if (e instanceof DomainError) return e;
   const status = statusOf(e);
   if (status !== undefined && status >= 500) return providerUnavailable(provider, e);
+  if (e instanceof oidc.WWWAuthenticateChallengeError) return providerUnavailable(provider, e);
   if (e instanceof oidc.ResponseBodyError) return e.error === 'invalid_client' ? providerUnavailable(provider, e) : codeInvalid(provider, e);
   if (e instanceof oidc.ClientError) return PROVIDER_FAULTS.has(e.code ?? '') ? providerUnavailable(provider, e) : codeInvalid(provider, e);
   // fetch rejects with a TypeError when the connection fails; openid-client's argument checks carry ERR_INVALID_ARG_*.

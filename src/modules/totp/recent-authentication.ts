@@ -37,13 +37,19 @@ export class RecentAuthentication {
       await this.checkPassword(user, password);
       return;
     }
+    await this.assertRecentSignIn(principal, 'sign in again, or send the current password in `password`');
+  }
+
+  /**
+   * For changes that take no password (LinkOAuthProvider): passes when the session signed
+   * in within REAUTH_MAX_AGE_MINUTES, else throws REAUTH_REQUIRED telling the caller `what`
+   * to do.
+   */
+  async assertRecentSignIn(principal: Principal, what = 'sign in again'): Promise<void> {
     const maxAgeMinutes = this.config.sessions.reauthMaxAgeMinutes;
     const authenticatedAt = await this.sessions.authenticatedAt(principal.userId, principal.sessionId);
     if (authenticatedAt && this.clock.now().getTime() - authenticatedAt.getTime() <= maxAgeMinutes * 60_000) return;
-    throw new DomainError(
-      'REAUTH_REQUIRED',
-      `This session signed in more than ${maxAgeMinutes} minutes ago: sign in again, or send the current password in \`password\``,
-    );
+    throw new DomainError('REAUTH_REQUIRED', `This session signed in more than ${maxAgeMinutes} minutes ago: ${what}`);
   }
 
   /** The password through the per-user lockout, like ChangePassword and DisableMfa. */

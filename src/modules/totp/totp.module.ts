@@ -21,7 +21,8 @@ import { TotpService } from './totp.service';
 /**
  * TOTP two-factor authentication: SetupMfa, ConfirmMfaSetup, VerifyMfa,
  * GetMfaStatus, DisableMfa, and the challenge step of sign-in (MfaChallengeService,
- * exported to AuthModule, which imports this module one way: totp never imports auth).
+ * exported to AuthModule, which imports this module one way: totp never imports auth;
+ * RecentAuthentication, exported to OAuthModule for LinkOAuthProvider).
  */
 @Module({
   imports: [CredentialsModule, TokensModule, SessionsModule, UsersModule, MailModule],
@@ -37,7 +38,7 @@ import { TotpService } from './totp.service';
     SecretCipher,
     { provide: MfaNotices, useClass: MailMfaNotices },
   ],
-  exports: [MfaChallengeService],
+  exports: [MfaChallengeService, RecentAuthentication],
 })
 export class TotpModule {
   constructor(sweeper: ExpirySweeper, totp: TotpRepository) {
