@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freshDatabase } from './lib/db.mjs';
-import { NODE, ROOT, START_ENV, START_FLAGS, startServer } from './lib/server.mjs';
+import { HEAP_FLAGS, NODE, ROOT, START_ENV, startServer } from './lib/server.mjs';
 import { mb, summary } from './lib/stats.mjs';
 
 function productionDependencyBytes() {
@@ -48,7 +48,7 @@ export async function run({ repeats = 3, env = {}, args } = {}) {
     await s.stop();
   }
   const deps = productionDependencyBytes();
-  const bare = await bareNodeParts(args ?? START_FLAGS, START_ENV);
+  const bare = await bareNodeParts(args ? args.filter((a) => HEAP_FLAGS.includes(a) || /^--max-/.test(a)) : HEAP_FLAGS, START_ENV);
   return [
     '| measure | value (median (min-max)) | target |',
     '|---|---|---|',

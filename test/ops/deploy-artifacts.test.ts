@@ -220,7 +220,7 @@ describe('helm chart metadata and values', () => {
   it('values.yaml has the expected defaults', () => {
     expect(values.replicaCount).toBe(2);
     expect(values.service.ports).toEqual({ http: HTTP_PORT, grpc: GRPC_PORT });
-    expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '160Mi' }, limits: { memory: '320Mi' } });
+    expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '224Mi' }, limits: { memory: '320Mi' } });
     expect(values.hpa.enabled).toBe(true);
     expect(values.hpa.minReplicas).toBeGreaterThanOrEqual(2);
     expect(values.hpa.maxReplicas).toBeGreaterThanOrEqual(values.hpa.minReplicas);
@@ -833,6 +833,24 @@ describe('Dockerfile', () => {
     const user = finalOf('USER').at(-1)?.args.split(':')[0];
     expect(user, 'final stage has USER').toBeTruthy();
     expect(['root', '0']).not.toContain(user);
+  });
+
+  it('starts node with the heap flags of `npm start`, and the chart leaves room above the heap cap', () => {
+    const argv = execForm(finalOf('CMD').at(-1)!.args);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    const startArgs = pkg.scripts.start.split(/\s+/);
+    const nodeArgs = (a: readonly string[]) => a.slice(a.indexOf('node') + 1, a.indexOf('dist/main.js'));
+    expect(nodeArgs(argv)).toEqual(nodeArgs(startArgs));
+    const flag = (name: string) => Number(new RegExp(`^--${name}=(\\d+)$`).exec(nodeArgs(argv).find((a) => a.startsWith(`--${name}=`)) ?? '')?.[1]);
+    const oldSpace = flag('max-old-space-size');
+    const semiSpace = flag('max-semi-space-size');
+    expect(oldSpace, 'the old space is capped').toBeGreaterThan(0);
+    expect(semiSpace).toBeGreaterThan(0);
+    // V8's heap at most (old space + 3 semi-spaces of young generation) plus the rest of the
+    // process (node's code pages, malloc, stacks: ~100 MB measured) must fit under the limit.
+    const mi = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
+    expect(mi(values.resources.limits.memory)).toBeGreaterThanOrEqual(oldSpace + 3 * semiSpace + 128);
+    expect(mi(values.resources.requests.memory)).toBeGreaterThanOrEqual(oldSpace + 3 * semiSpace + 64);
   });
 
   it('exposes both ports and health-checks /health/live', () => {
