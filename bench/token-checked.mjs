@@ -7,7 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { freshDatabase, seedUsers } from './lib/db.mjs';
-import { HEAP_FLAGS, startServer } from './lib/server.mjs';
+import { HEAP_FLAGS, PORT_OFFSET, startServer } from './lib/server.mjs';
 import { mb } from './lib/stats.mjs';
 import { startBare } from './lib/bare-servers.mjs';
 import { authClient, closedLoop, unary } from './lib/grpc-load.mjs';
@@ -108,12 +108,12 @@ export async function run({ repeats = Number(process.env.BENCH_REPEATS ?? 3), du
       return r;
     };
     const all = {
-      'bare grpc-js unary (ceiling)': grpcLoad('127.0.0.1:18091', '/grpc.health.v1.Health/Check', {}, false),
-      'bare NestJS gRPC method (framework floor)': grpcLoad('127.0.0.1:18093', '/grpc.health.v1.Health/Check', {}, false),
+      'bare grpc-js unary (ceiling)': grpcLoad(`127.0.0.1:${18091 + PORT_OFFSET}`, '/grpc.health.v1.Health/Check', {}, false),
+      'bare NestJS gRPC method (framework floor)': grpcLoad(`127.0.0.1:${18093 + PORT_OFFSET}`, '/grpc.health.v1.Health/Check', {}, false),
       'gRPC GetAccessTokenClaims (JWT only)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/GetAccessTokenClaims', auth, true),
       'gRPC ValidateCredentials (session row)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/ValidateCredentials', auth, true),
-      'bare Fastify GET /hello (ceiling)': httpRun('http://127.0.0.1:18090', '/hello', {}, false),
-      'bare NestJS GET /hello (framework floor)': httpRun('http://127.0.0.1:18092', '/hello', {}, false),
+      'bare Fastify GET /hello (ceiling)': httpRun(`http://127.0.0.1:${18090 + PORT_OFFSET}`, '/hello', {}, false),
+      'bare NestJS GET /hello (framework floor)': httpRun(`http://127.0.0.1:${18092 + PORT_OFFSET}`, '/hello', {}, false),
       'REST GET /v1/auth/token/claims (JWT only)': httpRun(server.url, '/v1/auth/token/claims', auth, true),
       'REST GET /v1/auth/credentials (session row)': httpRun(server.url, '/v1/auth/credentials', auth, true),
       'gRPC ValidateCredentials, invalid signature (flood)': grpcLoad(server.grpcAddress, '/auth.v1.AuthService/ValidateCredentials', invalid, true, 'UNAUTHENTICATED'),

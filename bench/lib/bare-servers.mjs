@@ -2,9 +2,10 @@
 // each in its own process like the service; and a bare NestJS hybrid app ('nest': HTTP on
 // `port`, gRPC on `port + 1`), the framework's own floor.
 import { fork } from 'node:child_process';
-import { HEAP_FLAGS, START_ENV } from './server.mjs';
+import { HEAP_FLAGS, PORT_OFFSET, START_ENV } from './server.mjs';
 
-export function startBare(kind, port) {
+export function startBare(kind, basePort) {
+  const port = basePort + PORT_OFFSET;
   return new Promise((resolve, reject) => {
     const child = kind === 'nest'
       // The floor runs with the service's own node flags and malloc setting, so the ratio

@@ -80,7 +80,11 @@ export const START_ENV = Object.fromEntries(
     .filter((t) => /^[A-Z_]+=/.test(t)).map((t) => t.split('=')),
 );
 
-export async function startServer({ port, grpcPort, env = {}, args = START_FLAGS }) {
+/** BENCH_PORT_OFFSET moves every port a benchmark listens on (two checkouts benchmarking on one machine). */
+export const PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+
+export async function startServer({ port: basePort, grpcPort: baseGrpcPort, env = {}, args = START_FLAGS }) {
+  const [port, grpcPort] = [basePort + PORT_OFFSET, baseGrpcPort + PORT_OFFSET];
   const started = process.hrtime.bigint();
   const child = spawn(NODE, [...args, path.join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
@@ -97,6 +101,8 @@ export async function startServer({ port, grpcPort, env = {}, args = START_FLAGS
       JSON_LOGS: 'true',
       SESSION_CLEANUP_INTERVAL_SECONDS: '0',
       ...START_ENV,
+      // A/B runs of malloc settings: BENCH_SERVER_ENV='{"MALLOC_TRIM_THRESHOLD_":"65536"}'.
+      ...JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

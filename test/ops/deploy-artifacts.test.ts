@@ -841,6 +841,11 @@ describe('Dockerfile', () => {
     const startArgs = pkg.scripts.start.split(/\s+/);
     const nodeArgs = (a: readonly string[]) => a.slice(a.indexOf('node') + 1, a.indexOf('dist/main.js'));
     expect(nodeArgs(argv)).toEqual(nodeArgs(startArgs));
+    // The malloc settings that prefix the start script are the image's ENV.
+    const env = finalOf('ENV').map((i) => i.args).join(' ');
+    for (const assignment of startArgs.slice(0, startArgs.indexOf('node'))) {
+      expect(env.split(/[\s\\]+/), assignment).toContain(assignment);
+    }
     const flag = (name: string) => Number(new RegExp(`^--${name}=(\\d+)$`).exec(nodeArgs(argv).find((a) => a.startsWith(`--${name}=`)) ?? '')?.[1]);
     const oldSpace = flag('max-old-space-size');
     const semiSpace = flag('max-semi-space-size');
