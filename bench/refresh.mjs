@@ -5,7 +5,7 @@ import argon2 from 'argon2';
 import { freshDatabase, seedUsers, urlOf, withClient } from './lib/db.mjs';
 import { startServer } from './lib/server.mjs';
 import { authClient, closedLoop, unary } from './lib/grpc-load.mjs';
-import { summary } from './lib/stats.mjs';
+import { mb, summary } from './lib/stats.mjs';
 
 const CLIENTS = 32;
 
@@ -20,7 +20,7 @@ async function pgbenchCeiling(durationSec) {
   return Number(/tps = ([\d.]+)/.exec(out)[1]);
 }
 
-export async function run({ repeats = 3, durationSec = 10 } = {}) {
+export async function run({ repeats = Number(process.env.BENCH_REPEATS ?? 3), durationSec = Number(process.env.BENCH_SECONDS ?? 10) } = {}) {
   const url = await freshDatabase('auth_bench_refresh');
   const server = await startServer({ port: 18080, grpcPort: 18051, env: { DB_URL: url, DB_MIGRATE_ON_START: 'true', REFRESH_REUSE_GRACE_SECONDS: '10' } });
   try {
@@ -47,16 +47,18 @@ export async function run({ repeats = 3, durationSec = 10 } = {}) {
     const ceilings = [];
     for (let i = 0; i < repeats; i++) {
       ceilings.push(await pgbenchCeiling(durationSec));
-      runs.push(await loop());
+      server.resetPeak();
+      const r = await loop();
+      runs.push({ ...r, peak: server.peakRss() });
     }
     client.close();
     const c = summary(ceilings);
     return [
       `Ceiling (pgbench, ${CLIENTS} clients each updating its own row, -j 2): ${c} tps`,
       '',
-      '| call | req/s | ratio to ceiling | p50 ms | p99 ms | errors |',
-      '|---|---|---|---|---|---|',
-      `| gRPC RefreshTokens | ${summary(runs.map((r) => r.rps))} | ${summary(runs.map((r, i) => r.rps / ceilings[i]), 2)} | ${summary(runs.map((r) => r.p50), 1)} | ${summary(runs.map((r) => r.p99), 1)} | ${runs.reduce((a, r) => a + r.errors, 0)} |`,
+      '| call | req/s | ratio to ceiling | p50 ms | p99 ms | errors | footprint under load MB |',
+      '|---|---|---|---|---|---|---|',
+      `| gRPC RefreshTokens | ${summary(runs.map((r) => r.rps))} | ${summary(runs.map((r, i) => r.rps / ceilings[i]), 2)} | ${summary(runs.map((r) => r.p50), 1)} | ${summary(runs.map((r) => r.p99), 1)} | ${runs.reduce((a, r) => a + r.errors, 0)} | ${summary(runs.map((r) => mb(r.peak)))} |`,
     ].join('\n');
   } finally {
     await server.stop();

@@ -24,7 +24,7 @@ function ceiling(durationMs, concurrency) {
   });
 }
 
-export async function run({ repeats = 3, durationSec = 10 } = {}) {
+export async function run({ repeats = Number(process.env.BENCH_REPEATS ?? 3), durationSec = Number(process.env.BENCH_SECONDS ?? 10) } = {}) {
   const url = await freshDatabase('auth_bench_signin');
   const server = await startServer({ port: 18080, grpcPort: 18051, env: { DB_URL: url, DB_MIGRATE_ON_START: 'true' } });
   try {
@@ -73,7 +73,7 @@ function report(rows) {
   return [
     `Ceiling (raw argon2id verifies/s, 2 in flight, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}): ${summary(ceilingRate)}`,
     '',
-    '| transport | req/s | ratio to ceiling | p50 ms | p99 ms | p99/p50 | errors | peak RSS MB | load-gen CPU % |',
+    '| transport | req/s | ratio to ceiling | p50 ms | p99 ms | p99/p50 | errors | footprint under load MB | load-gen CPU % |',
     '|---|---|---|---|---|---|---|---|---|',
     line('gRPC Authenticate', rows.grpc),
     line('REST POST /v1/auth/authenticate', rows.rest),

@@ -39,7 +39,7 @@ psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
 export NODE_ENV=production DB_URL="postgres://postgres@127.0.0.1:5432/$db" \
   JWT_SECRET_KEY="prod-smoke-secret-0123456789abcdef0123456789" \
   PORT="$http_port" GRPC_PORT=0 HOST=127.0.0.1 \
-  MALLOC_ARENA_MAX=1 LOG_LEVEL=warn APP_URL=http://127.0.0.1:3000 \
+  MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=4194304 MALLOC_MMAP_THRESHOLD_=33554432 LOG_LEVEL=warn APP_URL=http://127.0.0.1:3000 \
   SMTP_URL="smtp://127.0.0.1:${PROD_SMOKE_SMTP_PORT:-18482}?tls=none"
 # SMTP_URL loads the mail transport (@nestjs-modules/mailer, nodemailer, lodash) at start, so a
 # production install missing one of them fails here; nothing is sent (the outbox is empty).

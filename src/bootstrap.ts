@@ -11,6 +11,8 @@ import { toErrorView } from './common/errors/error-view';
 import { toRestErrorBody } from './common/errors/rest-error-body';
 import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { heapPressure } from './common/concurrency/heap-pressure';
+import { LoadShedGuard, shedHttpUnderHeapPressure } from './common/concurrency/load-shedding';
 import { MetricsInterceptor } from './common/observability/metrics.interceptor';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { grpcOptions } from './common/grpc/grpc-options';
@@ -92,6 +94,9 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       if (readiness.isShuttingDown) reply.header('connection', 'close');
       done(null, payload);
     });
+    // Near the heap cap (start flags) new requests are refused instead of the process dying.
+    heapPressure.start();
+    shedHttpUnderHeapPressure(app.getHttpAdapter().getInstance());
     app.flushLogs();
     // Request headers are reflected from the preflight (gRPC-Web clients send their metadata as
     // headers: x-grpc-web, x-user-agent, grpc-timeout, authorization...); the gRPC status travels
@@ -101,7 +106,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     // Registered on the app and inherited by the gRPC server: one pipeline for both transports.
     app.useGlobalFilters(app.get(AllExceptionsFilter));
     app.useGlobalPipes(app.get(AppValidationPipe));
-    app.useGlobalGuards(app.get(RateLimitGuard), app.get(JwtAuthGuard));
+    app.useGlobalGuards(new LoadShedGuard(), app.get(RateLimitGuard), app.get(JwtAuthGuard));
     app.useGlobalInterceptors(app.get(MetricsInterceptor));
 
     const separateGrpc = config.grpc.port !== 0;

@@ -9,7 +9,9 @@ export function urlOf(name) {
   return u.toString();
 }
 
-export async function freshDatabase(name) {
+export async function freshDatabase(baseName) {
+  // With BENCH_PORT_OFFSET (another checkout benchmarking at the same time) the databases differ too.
+  const name = process.env.BENCH_PORT_OFFSET ? `${baseName}_${Number(process.env.BENCH_PORT_OFFSET)}` : baseName;
   const admin = new pg.Client({ connectionString: BENCH_ADMIN_URL });
   await admin.connect();
   try {

@@ -222,7 +222,7 @@ describe('helm chart metadata and values', () => {
     expect(values.replicaCount).toBe(2);
     // One port by default: REST, gRPC and gRPC-Web on 8080; no separate gRPC listener.
     expect(values.service.ports).toEqual({ http: HTTP_PORT, grpc: 0 });
-    expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '160Mi' }, limits: { memory: '320Mi' } });
+    expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '224Mi' }, limits: { memory: '320Mi' } });
     expect(values.hpa.enabled).toBe(true);
     expect(values.hpa.minReplicas).toBeGreaterThanOrEqual(2);
     expect(values.hpa.maxReplicas).toBeGreaterThanOrEqual(values.hpa.minReplicas);
@@ -845,6 +845,29 @@ describe('Dockerfile', () => {
     const user = finalOf('USER').at(-1)?.args.split(':')[0];
     expect(user, 'final stage has USER').toBeTruthy();
     expect(['root', '0']).not.toContain(user);
+  });
+
+  it('starts node with the heap flags of `npm start`, and the chart leaves room above the heap cap', () => {
+    const argv = execForm(finalOf('CMD').at(-1)!.args);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    const startArgs = pkg.scripts.start.split(/\s+/);
+    const nodeArgs = (a: readonly string[]) => a.slice(a.indexOf('node') + 1, a.indexOf('dist/main.js'));
+    expect(nodeArgs(argv)).toEqual(nodeArgs(startArgs));
+    // The malloc settings that prefix the start script are the image's ENV.
+    const env = finalOf('ENV').map((i) => i.args).join(' ');
+    for (const assignment of startArgs.slice(0, startArgs.indexOf('node'))) {
+      expect(env.split(/[\s\\]+/), assignment).toContain(assignment);
+    }
+    const flag = (name: string) => Number(new RegExp(`^--${name}=(\\d+)$`).exec(nodeArgs(argv).find((a) => a.startsWith(`--${name}=`)) ?? '')?.[1]);
+    const oldSpace = flag('max-old-space-size');
+    const semiSpace = flag('max-semi-space-size');
+    expect(oldSpace, 'the old space is capped').toBeGreaterThan(0);
+    expect(semiSpace).toBeGreaterThan(0);
+    // V8's heap at most (old space + 3 semi-spaces of young generation) plus the rest of the
+    // process (node's code pages, malloc, stacks: ~100 MB measured) must fit under the limit.
+    const mi = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
+    expect(mi(values.resources.limits.memory)).toBeGreaterThanOrEqual(oldSpace + 3 * semiSpace + 128);
+    expect(mi(values.resources.requests.memory)).toBeGreaterThanOrEqual(oldSpace + 3 * semiSpace + 64);
   });
 
   it('exposes one port (REST, gRPC and gRPC-Web) with the separate gRPC listener off, and health-checks /health/live', () => {

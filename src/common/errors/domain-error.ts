@@ -21,7 +21,13 @@ export class DomainError extends Error {
   readonly retryAfterSeconds?: number;
 
   constructor(readonly code: ErrorCode, message: string, options: DomainErrorOptions = {}) {
+    // No stack trace: a DomainError is an answer (wrong password, expired token), never
+    // logged with a stack (the filter logs only unexpected errors), and capturing the
+    // stack was most of what building one cost under a flood of refusals (BENCHMARKS.md).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'DomainError';
     this.kind = ERROR_KIND[code];
     this.violations = options.violations ?? [];

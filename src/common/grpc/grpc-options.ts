@@ -56,6 +56,9 @@ export function grpcOptions(args: { url: string; reflection: boolean; health: Gr
       protoPath: [...PROTO_FILES.map((f) => path.join(PROTO_DIR, f)), healthProtoPath],
       loader: { ...LOADER_OPTIONS, includeDirs: [...LOADER_OPTIONS.includeDirs] },
       maxReceiveMessageLength: 4 * 1024 * 1024,
+      // Calls in flight per connection, each holding up to maxReceiveMessageLength: one
+      // client cannot fan out without bound (memory budget, BENCHMARKS.md).
+      channelOptions: { 'grpc.max_concurrent_streams': 128 },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Pick<Server, 'addService'>) => {
         tolerateMalformedRequests(pkg);
         args.health.addToServer(server as Server);

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
+import { Counter, register } from 'prom-client';
 import type { AppConfig } from '../../config/app-config';
 import { requestContext, requestIdFrom } from './request-context';
 
@@ -30,6 +32,42 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** Log bytes waiting for stdout at most; beyond it lines are dropped and counted (see logDestination). */
+export const LOG_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
+export const LOG_LINES_DROPPED = 'log_lines_dropped_total';
+
+let stdoutDestination: pino.DestinationStream | undefined;
+
+/**
+ * stdout through pino's asynchronous destination (sonic-boom), bounded. Node's own
+ * process.stdout queues writes without limit when the reader of a pipe is slow (a log
+ * collector that stalls): hundreds of MB within a second under load. A synchronous
+ * destination would instead stop the event loop, and every request with it, until the
+ * collector reads again. Here a write never blocks; lines that would grow the queue past
+ * LOG_BUFFER_MAX_BYTES are dropped and counted in log_lines_dropped_total, and what is
+ * queued is flushed synchronously when the process exits. minLength 0: a line goes out at
+ * once when no write is in progress (no delay at low traffic); under load the lines that
+ * arrive during a write leave together in the next one.
+ */
+export function logDestination(): pino.DestinationStream {
+  if (stdoutDestination) return stdoutDestination;
+  const dropped = (register.getSingleMetric(LOG_LINES_DROPPED) as Counter | undefined)
+    ?? new Counter({ name: LOG_LINES_DROPPED, help: 'Log lines dropped because stdout was not read fast enough' });
+  return (stdoutDestination = boundedDestination(1, LOG_BUFFER_MAX_BYTES, (lines) => dropped.inc(lines)));
+}
+
+/** An asynchronous pino destination on `fd` that queues at most `maxBytes`; `onDrop` gets the number of lines it dropped. */
+export function boundedDestination(fd: number, maxBytes: number, onDrop: (lines: number) => void): pino.DestinationStream {
+  const dest = pino.destination({ dest: fd, sync: false, minLength: 0, maxLength: maxBytes });
+  dest.on('drop', (data: string | Buffer) => {
+    const text = String(data);
+    let lines = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    onDrop(Math.max(1, lines));
+  });
+  return dest;
+}
+
 export function loggerParams(config: AppConfig, stream?: NodeJS.WritableStream): Params {
   const level = config.observability.logLevel;
   return {
@@ -56,7 +94,7 @@ export function loggerParams(config: AppConfig, stream?: NodeJS.WritableStream):
         err: (err: { type?: string; message?: string }) => ({ type: err.type, message: err.message }),
       },
       transport: stream || config.observability.jsonLogs || level === 'silent' ? undefined : { target: 'pino-pretty', options: { singleLine: true } },
-    }, stream ?? process.stdout] as Params['pinoHttp'],
+    }, stream ?? (config.observability.jsonLogs || level === 'silent' ? logDestination() : process.stdout)] as Params['pinoHttp'],
   };
 }
 
