@@ -89,13 +89,33 @@ function signupBurst(httpUrl: string, n: number): { passwords: string[]; results
   return { passwords, results };
 }
 
+/** Password hashes the server is running or holding for a slot, from its own gauge. */
+async function hashesInServer(httpUrl: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+  let n = 0;
+  for (const m of text.matchAll(/^password_hash_queue_depth\{state="(?:running|waiting)"\} (\d+)$/gm)) n += Number(m[1]);
+  return n;
+}
+
 /**
- * SIGTERM once the burst is provably inside the server (its first answer is back, so
- * the rest are accepted and waiting on the hasher); watches readiness while it drains.
+ * Waits until every request of the burst is provably inside the server: answered, or
+ * counted by the server's hash queue. (On a loaded machine the first answer can come
+ * back before the last requests of the burst have even been written.)
  */
+async function whenBurstIsInside(httpUrl: string, results: readonly Promise<SignupResult>[]): Promise<void> {
+  let settled = 0;
+  for (const r of results) void r.finally(() => settled++);
+  const deadline = Date.now() + 15_000;
+  while ((await hashesInServer(httpUrl)) + settled < BURST) {
+    if (Date.now() > deadline) throw new Error(`the burst never fully reached the server (${settled} answered)`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** SIGTERM once the whole burst is inside the server; watches readiness while it drains. */
 async function terminateUnderLoad(proc: ServiceProcess, httpUrl: string) {
   const burst = signupBurst(httpUrl, BURST);
-  await Promise.race(burst.results);
+  await whenBurstIsInside(httpUrl, burst.results);
   const sigtermAt = Date.now();
   proc.child.kill('SIGTERM');
   let notReady: { probe: Probe; at: number } | undefined;
