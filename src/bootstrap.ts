@@ -1,7 +1,7 @@
 import { ConsoleLogger, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { FastifyReply } from 'fastify';
 import type { AppConfig } from './config/app-config';
 import type { Clock } from './common/clock';
@@ -13,6 +13,7 @@ import { JwtAuthGuard } from './common/auth/jwt-auth.guard';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { heapPressure } from './common/concurrency/heap-pressure';
 import { LoadShedGuard, shedHttpUnderHeapPressure } from './common/concurrency/load-shedding';
+import { logRequests } from './common/observability/access-log';
 import { MetricsInterceptor } from './common/observability/metrics.interceptor';
 import { AppValidationPipe } from './common/validation/validation.pipe';
 import { grpcOptions } from './common/grpc/grpc-options';
@@ -80,6 +81,8 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(app.get(Logger));
+    // Set by the Logger just resolved: the root logger every line goes through.
+    logRequests(app.getHttpAdapter().getInstance(), PinoLogger.root);
     const readiness = app.get(ReadinessService);
     const draining = toRestErrorBody(toErrorView(new DomainError('SERVICE_UNAVAILABLE', 'The service is shutting down; retry on another instance', { retryAfterSeconds: 1 })));
     app.getHttpAdapter().getInstance().addHook('onRequest', (req, reply, done) => {

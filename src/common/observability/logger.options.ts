@@ -1,9 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import { Counter, register } from 'prom-client';
 import type { AppConfig } from '../../config/app-config';
-import { requestContext, requestIdFrom } from './request-context';
+import { requestContext } from './request-context';
 
 /** Keys whose values are never written to a log line, at any depth a log object reaches. */
 const SECRET_KEYS = new Set([
@@ -71,19 +70,14 @@ export function boundedDestination(fd: number, maxBytes: number, onDrop: (lines:
 export function loggerParams(config: AppConfig, stream?: NodeJS.WritableStream): Params {
   const level = config.observability.logLevel;
   return {
-    // nestjs-pino's request logging under Nest 12 + Fastify needs the named wildcard.
-    forRoutes: ['{*splat}'],
+    // No per-request middleware: REST requests are logged by logRequests (access-log.ts),
+    // which costs nothing for a line below the level. These options build the one root
+    // logger that Nest's Logger, PinoLogger and the request log share.
+    forRoutes: [],
     pinoHttp: [{
       level,
       formatters: { log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown> },
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      // Fastify already assigned the id (see bootstrap); pino-http reuses it.
-      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? requestIdFrom(req.headers['x-request-id']),
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (res.statusCode >= 500 || err ? 'warn' : 'info'),
-      customErrorMessage: (_req: IncomingMessage, res: ServerResponse) => `request failed with status ${res.statusCode}`,
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
-      // gRPC calls have no pino-http request: the id comes from the async context.
+      // The request id of the call being handled (either transport), from the async context.
       mixin: (_merge: object, _level: number, logger: { bindings(): Record<string, unknown> }) => {
         const ctx = requestContext.getStore();
         return ctx && !('requestId' in logger.bindings()) ? { requestId: ctx.requestId } : {};
