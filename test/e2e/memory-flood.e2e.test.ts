@@ -108,8 +108,10 @@ describe('memory under a flood of large, stalled request bodies (heap-capped pro
     for (const s of flood.sockets) s.destroy();
 
     const refused = answers.filter((a) => a?.status === 503);
-    // Only the in-flight body budget (8 MiB: 8 of these bodies) is admitted; the rest are refused at once.
-    expect(refused.length).toBeGreaterThan(SLOW_CLIENTS - 20);
+    // Only the in-flight body budget (8 MiB: 8 of these bodies) is admitted; the rest are refused
+    // at once, and each refusal arrives although the client is still sending its body (the server
+    // lingers before closing; an immediate close reset the connection and lost the 503 under load).
+    expect(refused.length).toBeGreaterThanOrEqual(SLOW_CLIENTS - 10);
     expect(refused.every((a) => a!.retryAfter === '1')).toBe(true);
     expect(answers.some((a) => a !== undefined && a.status !== 503)).toBe(false);
     expect(proc!.running).toBe(true);

@@ -4,6 +4,7 @@ import { DomainError } from '../errors/domain-error';
 import { toErrorView } from '../errors/error-view';
 import { toRestErrorBody } from '../errors/rest-error-body';
 import { heapPressure, type HeapPressure } from './heap-pressure';
+import { lingerBeforeClose } from '../network/lingering-close';
 
 /** The answer to a request refused for memory: retryable, on this replica a second later or on another one now. */
 export function overloaded(): DomainError {
@@ -44,7 +45,9 @@ export function shedHttpUnderHeapPressure(
       }
       return done();
     }
-    // The body is never read: the connection closes after the answer, so the client cannot keep sending it.
+    // The body is never read: the connection closes after the answer, so the client cannot
+    // keep sending it, but only once the client had time to read the answer.
+    reply.raw.once('finish', () => lingerBeforeClose(req.raw.socket));
     void reply.status(503).header('retry-after', '1').header('error-code', view.reason).header('connection', 'close').type('application/json').send(body);
   });
 }
