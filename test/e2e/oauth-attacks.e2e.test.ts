@@ -5,7 +5,7 @@ import { bootTestApp, type TestApp } from '../support/app';
 import { clientInfo, credentials, PASSWORD, uniqueEmail } from '../support/factories';
 import { startFakeOAuth2, type FakeOAuth2 } from '../support/fake-oauth2';
 import { bearer, grpc, type GrpcError } from '../support/grpc-client';
-import { startHostileOp, type HostileOp, type HostileUser, type TokenMode } from '../support/hostile-op';
+import { HUGE_ANSWER_BYTES, startHostileOp, type HostileOp, type HostileUser, type TokenMode } from '../support/hostile-op';
 import { startOidcOp, type OidcOp } from '../support/oidc-op';
 import { signUpAs } from '../support/users';
 
@@ -115,6 +115,16 @@ describe('social sign-in under attack', () => {
     const logs = app.logs.join('\n');
     for (const secret of [refused.code, refused.state, userinfo.code, MS_SECRET]) expect(logs).not.toContain(secret);
     expect(logs).not.toContain('Unhandled error');
+  });
+
+  it('a provider streaming a 64 MiB token answer is UNAVAILABLE and is read no further than the answer bound', async () => {
+    const flood = await msCode('huge-answer', { sub: `ms-${randomUUID()}` });
+    const res = await exchange(flood);
+    expect(res.status, res.text).toBe(503);
+    expect(reasonOf(res.body)).toBe('OAUTH_PROVIDER_UNAVAILABLE');
+    // The service stopped reading and closed: what the provider managed to hand its socket is
+    // the bound (256 KiB) plus what the kernel buffers hold, far from the whole answer.
+    expect(await microsoft.hugeAnswerSent).toBeLessThan(HUGE_ANSWER_BYTES / 4);
   });
 
   it('redirect URI look-alikes (userinfo, fragment, port, scheme, encoding, whitespace) are refused on both transports', async () => {

@@ -11,7 +11,12 @@ export type TokenMode =
   // The token endpoint refuses with a WWW-Authenticate challenge (client authentication failed, RFC 6749 5.2).
   | 'challenge-401'
   // UserInfo (the ID token carries no address) answers for another subject, or with a challenge.
-  | 'userinfo-other-sub' | 'userinfo-challenge';
+  | 'userinfo-other-sub' | 'userinfo-challenge'
+  // The token endpoint streams a 64 MiB JSON answer as fast as the client reads it.
+  | 'huge-answer';
+
+/** Size of the 'huge-answer' token response. */
+export const HUGE_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface HostileUser {
   sub: string;
@@ -34,6 +39,8 @@ export interface HostileOp {
   readonly tokenRequests: URLSearchParams[];
   /** Query parameters of every authorization request. */
   readonly authorizeRequests: URLSearchParams[];
+  /** Bytes of the last 'huge-answer' handed to the socket before the client closed it (or all of them). */
+  readonly hugeAnswerSent: Promise<number>;
   close(): Promise<void>;
 }
 
@@ -65,6 +72,7 @@ export async function startHostileOp(options: { clientId: string; clientSecret?:
   const authorizeRequests: URLSearchParams[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const op = {} as HostileOp;
+  let hugeAnswerSent: Promise<number> = Promise.resolve(0);
 
   const sign = async (key: CryptoKey, claims: Record<string, unknown>, iat: number) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt(iat).setExpirationTime(iat + 600).sign(key);
@@ -114,6 +122,21 @@ export async function startHostileOp(options: { clientId: string; clientSecret?:
         }
         if (grant.mode === 'challenge-401') return res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
         if (grant.mode === 'status-503') return res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>');
+        if (grant.mode === 'huge-answer') {
+          const chunk = Buffer.alloc(64 * 1024, 'a');
+          let sent = 0;
+          hugeAnswerSent = new Promise((resolve) => res.once('close', () => resolve(sent)));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"token_type":"Bearer","access_token":"');
+          const pump = (): void => {
+            while (sent < HUGE_ANSWER_BYTES && !res.destroyed) {
+              sent += chunk.length;
+              if (!res.write(chunk)) return void res.once('drain', pump);
+            }
+            res.end('"}');
+          };
+          return pump();
+        }
         if (grant.mode === 'slow') {
           await new Promise<void>((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, 3_000); timers.add(t); });
         }
@@ -145,6 +168,9 @@ export async function startHostileOp(options: { clientId: string; clientSecret?:
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   Object.assign(op, {
     issuer, tokenRequests, authorizeRequests,
+    get hugeAnswerSent() {
+      return hugeAnswerSent;
+    },
     next: (mode, user) => { pending = { mode, user }; },
     async authorize(authorizationUrl) {
       const res = await fetch(authorizationUrl, { redirect: 'manual' });

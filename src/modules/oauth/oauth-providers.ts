@@ -5,6 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { OPENID_PROVIDERS, type OAuthProviderConfig, type OAuthProviderName } from '../../config/oauth-config';
 import { AppleClientSecret } from './apple-client-secret';
+import { boundedFetch } from './bounded-fetch';
 import { loadOpenIdClient } from './openid-client.loader';
 import type { OAuthFlow, ProviderIdentity } from './oauth.model';
 import { codeInvalid, describeProviderFailure, providerUnavailable, translateExchangeError } from './provider-errors';
@@ -158,7 +159,8 @@ export class OAuthProviders {
   }
 
   private async create(settings: OAuthProviderConfig): Promise<Configuration> {
-    const { allowInsecureRequests, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks } = await loadOpenIdClient();
+    const oidc = await loadOpenIdClient();
+    const { allowInsecureRequests, ClientSecretPost, Configuration, discovery, enableNonRepudiationChecks } = oidc;
     const insecure = this.config.oauth.allowInsecureHttp && new URL(settings.issuer).protocol === 'http:';
     const timeout = this.config.oauth.httpTimeoutMs / 1000;
     const auth: ClientAuth = settings.apple ? this.appleClientAuth() : ClientSecretPost(settings.clientSecret?.reveal());
@@ -167,6 +169,8 @@ export class OAuthProviders {
       try {
         configuration = await discovery(new URL(settings.issuer), settings.clientId, undefined, auth, {
           timeout,
+          // Every answer of the provider, this one and the later ones, is read bounded.
+          [oidc.customFetch]: boundedFetch,
           // openid-client trusts an ID token from the token endpoint by TLS alone unless told to check its
           // signature against the provider's JWKS (OIDC Core 3.1.3.7 allows either); we want the signature checked.
           execute: insecure ? [allowInsecureRequests, enableNonRepudiationChecks] : [enableNonRepudiationChecks],
@@ -178,6 +182,7 @@ export class OAuthProviders {
     } else {
       configuration = new Configuration(oauth2Metadata(settings), settings.clientId, undefined, auth);
       configuration.timeout = timeout;
+      configuration[oidc.customFetch] = boundedFetch;
       if (insecure || (this.config.oauth.allowInsecureHttp && settings.apiUrl?.startsWith('http:'))) allowInsecureRequests(configuration);
     }
     return configuration;

@@ -2,14 +2,12 @@ import type { Configuration, IDToken } from 'openid-client';
 import { normalizeIdentifier } from '../credentials/identifier';
 import type { OAuthProviderConfig, OAuthProviderName } from '../../config/oauth-config';
 import type { ProviderIdentity } from './oauth.model';
+import { readBounded } from './bounded-fetch';
 import { codeInvalid, providerUnavailable } from './provider-errors';
 import type { OpenIdClientModule } from './openid-client.loader';
 
 /** Graph API version of the Facebook endpoints. */
 export const FACEBOOK_API_VERSION = 'v21.0';
-
-/** Bytes read of a user API answer at most: a profile is small, a hostile answer must not fill memory. */
-const MAX_BODY_BYTES = 256 * 1024;
 
 /** The provider's address in our one spelling, or null when there is none or it is not an address we accept. */
 function emailOf(raw: unknown): string | null {
@@ -55,30 +53,13 @@ async function getJson(
   const response = await oidc.fetchProtectedResource(configuration, accessToken, url, 'GET', undefined, new Headers({ accept: 'application/json', ...headers }));
   if (response.status === 401 || response.status === 403) throw codeInvalid(provider);
   if (!response.ok) throw providerUnavailable(provider);
-  const text = await readBounded(response);
+  // Read through boundedFetch (the configuration's customFetch): at most MAX_PROVIDER_ANSWER_BYTES.
+  const text = (await readBounded(response)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
     throw providerUnavailable(provider);
   }
-}
-
-async function readBounded(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new TypeError('user API answer too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function subjectOf(provider: OAuthProviderName, id: unknown): string {
