@@ -9,6 +9,7 @@ import { credentials, forGrpc, PASSWORD, uniqueEmail } from '../support/factorie
 import { signUpAs } from '../support/users';
 import { browserTransport, detailsOf, encode, googleGrpcWebText, grpcWebClient, grpcWebText, h2cTransport, messageDesc } from '../support/grpc-web-client';
 import { fromBinary } from '@bufbuild/protobuf';
+import { GRPC_WEB_BODY_LIMIT } from '../../src/common/grpc-web/grpc-web-routes';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -215,6 +216,28 @@ describe('one port: REST, gRPC and gRPC-Web on PORT', () => {
     // A REST request to an unknown two-segment path is still a REST 404.
     const rest = await app.http('POST', '/nothing.here/at-all', { body: {} });
     expect(rest.status).toBe(404);
+  });
+
+  it('a body over the message limit is RESOURCE_EXHAUSTED on gRPC-Web over HTTP/1.1 and HTTP/2 alike', async () => {
+    const oversized = Buffer.alloc(GRPC_WEB_BODY_LIMIT + 1024);
+    const viaHttp1 = await fetch(`${app.httpUrl}/auth.v1.AuthService/SignUp`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: oversized });
+    expect(viaHttp1.status).toBe(200);
+    expect(viaHttp1.headers.get('grpc-status')).toBe(String(Code.ResourceExhausted));
+    const session = http2.connect(app.httpUrl);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/auth.v1.AuthService/SignUp', 'content-type': 'application/grpc-web+proto' });
+      stream.on('error', () => undefined);
+      stream.end(oversized);
+      const headers = await new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
+      expect(headers[':status']).toBe(200);
+      expect(headers['grpc-status']).toBe(String(Code.ResourceExhausted));
+    } finally {
+      session.close();
+    }
+    // REST keeps its own answer to an oversized body (INVALID_ARGUMENT, the 1 MiB body limit).
+    const restTooLarge = await app.http('POST', '/v1/auth/signup', { raw: `{"identifier":"${'x'.repeat(2 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    expect(restTooLarge.status).toBe(400);
+    expect(restTooLarge.body.error.message).toMatch(/too large/);
   });
 
   it('HTTP/1.1 on the shared port loses no byte: a request split after its first byte, a large body, two pipelined requests', async () => {

@@ -29,6 +29,8 @@ function refuse(code: number, message: string): GrpcWebAnswer {
   return { headers: { 'content-type': 'application/grpc-web+proto', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) } };
 }
 
+const TOO_LARGE = refuse(GrpcStatus.RESOURCE_EXHAUSTED, 'The request body is larger than the message limit');
+
 /**
  * gRPC-Web over HTTP/1.1 (what browsers send, through a TLS-terminating ingress) as
  * Fastify routes, so CORS, the request id, the draining 503 and the body limit of every
@@ -38,6 +40,12 @@ function refuse(code: number, message: string): GrpcWebAnswer {
 export function registerGrpcWebRoutes(fastify: FastifyInstance, deps: Deps): void {
   void fastify.register(async (scope) => {
     scope.addContentTypeParser(GRPC_WEB_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: GRPC_WEB_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    // A body over the limit is refused by Fastify before the handler runs; a gRPC-Web client
+    // gets it as a gRPC status (as on HTTP/2), not as an HTTP 413 it would read as UNKNOWN.
+    scope.setErrorHandler((error: { code?: string }, req, reply) => {
+      if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE' || !grpcWebModeOf(req.headers['content-type'])) throw error;
+      return reply.status(200).headers(TOO_LARGE.headers).send('');
+    });
     scope.post('/:service/:method', { bodyLimit: GRPC_WEB_BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
       const mode = grpcWebModeOf(req.headers['content-type']);
       const { service, method } = req.params as { service: string; method: string };
@@ -85,7 +93,7 @@ export function grpcWebStreamHandler(deps: Deps): (stream: http2.ServerHttp2Stre
       size += chunk.length;
       if (size > GRPC_WEB_BODY_LIMIT) {
         stream.pause();
-        respond(refuse(GrpcStatus.RESOURCE_EXHAUSTED, 'The request body is larger than the message limit'));
+        respond(TOO_LARGE);
         stream.close(http2.constants.NGHTTP2_NO_ERROR);
       } else chunks.push(chunk);
     });
