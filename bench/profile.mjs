@@ -4,7 +4,7 @@
 // self time grouped by package (node internals, each dependency, our own files, GC) and
 // the heaviest functions. BENCHMARKS.md quotes these tables for the targets it misses.
 //
-//   npm run build && node bench/profile.mjs rest-claims|rest-validate|grpc-claims|grpc-validate|refresh
+//   npm run build && node bench/profile.mjs rest-claims|rest-validate|grpc-claims|grpc-validate|refresh|signin
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { authClient, closedLoop, unary } from './lib/grpc-load.mjs';
 import { grpcH2load, h2loadAvailable } from './lib/h2load.mjs';
 import { httpLoad } from './lib/autocannon-run.mjs';
 
-const SCENARIOS = ['rest-claims', 'rest-validate', 'grpc-claims', 'grpc-validate', 'refresh'];
+const SCENARIOS = ['rest-claims', 'rest-validate', 'grpc-claims', 'grpc-validate', 'refresh', 'signin'];
 const CLIENTS = 32;
 
 /** A profile node's group: a dependency's name, `node:<module>`, `ours:<file>` or V8's own entries. */
@@ -81,6 +81,14 @@ async function prepare(scenario, server, durationSec) {
         if (!h2loadAvailable()) throw new Error('grpc-* profiles need h2load (apt-get install nghttp2-client)');
         const method = scenario === 'grpc-claims' ? '/auth.v1.AuthService/GetAccessTokenClaims' : '/auth.v1.AuthService/ValidateCredentials';
         return await grpcH2load({ address: server.grpcAddress, method, headers: { authorization }, clients: 4, streams: 16, durationSec });
+      }
+      if (scenario === 'signin') {
+        return await closedLoop({
+          concurrency: CLIENTS, durationMs: durationSec * 1000,
+          worker: (i) => unary(client, 'Authenticate', {
+            identifier: `bench-${i + 1}@example.com`, password: 'bench-password-1', installationId: { value: randomUUID() }, clientInfo: { deviceId: `prof-${i}` },
+          }),
+        });
       }
       const tokens = signIns.map((s) => s.tokens.refreshToken);
       return await closedLoop({
