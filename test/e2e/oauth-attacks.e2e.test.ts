@@ -127,6 +127,15 @@ describe('social sign-in under attack', () => {
     expect(await microsoft.hugeAnswerSent).toBeLessThan(HUGE_ANSWER_BYTES / 4);
   });
 
+  it('a user API answer over the bound (GitHub /user) is UNAVAILABLE and creates no account', async () => {
+    const id = 24_000_001 + Math.floor(Math.random() * 1e6);
+    oauth2.nextGitHubUser({ id, login: 'padded', name: 'x'.repeat(1024 * 1024), emails: [{ email: uniqueEmail('padded'), primary: true, verified: true }] });
+    const res = await exchange(await gitHubCode());
+    expect(res.status, res.text).toBe(503);
+    expect(reasonOf(res.body)).toBe('OAUTH_PROVIDER_UNAVAILABLE');
+    expect(await app.db.sql('SELECT 1 FROM oauth_accounts WHERE provider = $1 AND subject = $2', ['github', String(id)])).toEqual([]);
+  });
+
   it('redirect URI look-alikes (userinfo, fragment, port, scheme, encoding, whitespace) are refused on both transports', async () => {
     const lookAlikes = [
       'https://app.example.com@evil.example.com/oauth/callback',

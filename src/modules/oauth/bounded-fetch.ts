@@ -8,7 +8,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * The body of `response`, read up to `maxBytes`; a longer one is cancelled and refused
  * with a TypeError (the provider's fault: UNAVAILABLE, translateExchangeError).
  */
-export async function readBounded(response: Response, maxBytes = MAX_PROVIDER_ANSWER_BYTES): Promise<Buffer> {
+async function readBounded(response: Response, maxBytes = MAX_PROVIDER_ANSWER_BYTES): Promise<Buffer> {
   const reader = response.body?.getReader();
   if (!reader) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];

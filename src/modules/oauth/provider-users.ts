@@ -2,7 +2,6 @@ import type { Configuration, IDToken } from 'openid-client';
 import { normalizeIdentifier } from '../credentials/identifier';
 import type { OAuthProviderConfig, OAuthProviderName } from '../../config/oauth-config';
 import type { ProviderIdentity } from './oauth.model';
-import { readBounded } from './bounded-fetch';
 import { codeInvalid, providerUnavailable } from './provider-errors';
 import type { OpenIdClientModule } from './openid-client.loader';
 
@@ -53,8 +52,8 @@ async function getJson(
   const response = await oidc.fetchProtectedResource(configuration, accessToken, url, 'GET', undefined, new Headers({ accept: 'application/json', ...headers }));
   if (response.status === 401 || response.status === 403) throw codeInvalid(provider);
   if (!response.ok) throw providerUnavailable(provider);
-  // Read through boundedFetch (the configuration's customFetch): at most MAX_PROVIDER_ANSWER_BYTES.
-  const text = (await readBounded(response)).toString('utf8');
+  // Already read, bounded, by boundedFetch (the configuration's customFetch).
+  const text = await response.text();
   try {
     return JSON.parse(text);
   } catch {
